@@ -1,0 +1,44 @@
+// `ttrl <command> [options]`: each command lives in its own module, loaded on demand so that
+// `ttrl grade` does not pay for loading the native backend.
+import { TtrlError } from '../util/errors.js';
+
+type CommandModule = { run(argv: string[]): Promise<number | void> };
+
+const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(10)} ${v.about}`);
+  return `usage: ttrl <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nttrl <command> --help for its options`;
+}
+
+async function main(): Promise<number> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(usage() + '\n');
+    return cmd ? 0 : 2;
+  }
+  const entry = COMMANDS[cmd];
+  if (!entry) {
+    process.stderr.write(`ttrl: unknown command '${cmd}'\n${usage()}\n`);
+    return 2;
+  }
+  const mod = await entry.load();
+  const code = await mod.run(rest);
+  return typeof code === 'number' ? code : 0;
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if (err instanceof TtrlError || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+        || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      process.stderr.write(`ttrl: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`ttrl: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,94 @@
+// The backend interface: everything above this file (model, sampler, trainer) calls these methods and
+// never branches on the device. The CPU backend (native addon + OpenBLAS) is the reference; a CUDA backend
+// implements the same methods. Buffers are opaque, flat Float32 arrays owned by the backend; `view` gives a
+// zero-copy window so callers can address a layer's slice of the KV cache or one row of a batch.
+//
+// Shape letters used in the doc comments: B=batch, T=time (query tokens), S=key slots (cache capacity),
+// C=hidden, H=query heads, G=KV heads (GQA), D=head dim, F=MLP hidden, V=vocab, M=rows, N=cols, K=inner.
+
+/** An opaque device buffer of `n` float32 values. */
+export interface Buf {
+  readonly n: number;
+}
+
+/** Token ids / positions live on the host; a backend copies them where it needs them. */
+export type Ints = Int32Array;
+
+export interface AttentionArgs {
+  B: number; T: number; S: number; H: number; G: number; D: number;
+  /** (B, T, H, D) queries, already rotated. */
+  q: Buf;
+  /** (B, S, G, D) keys / values; only slots [0, qStart[b] + T) are read for row b. */
+  k: Buf; v: Buf;
+  /** (B, S) 1 where a key slot holds a real token, 0 for padding. */
+  keyMask: Buf;
+  /** (B) slot index of each row's first query: query t of row b sits at slot qStart[b] + t (causal). */
+  qStart: Ints;
+  /** 1/sqrt(D) normally. */
+  scale: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  // ---- memory -------------------------------------------------------------------------------------
+  /** A new zero-filled buffer of n floats. */
+  alloc(n: number): Buf;
+  /** A zero-copy window [offset, offset + n) of `b`. */
+  view(b: Buf, offset: number, n: number): Buf;
+  /** Host → device. `src.length` floats are written at `offset`. */
+  upload(dst: Buf, src: Float32Array, offset?: number): void;
+  /** Device → host. On the CPU this is a view (no copy); do not hold it across a mutating call. */
+  read(b: Buf): Float32Array;
+  copy(dst: Buf, src: Buf): void;
+  fill(b: Buf, value: number): void;
+
+  // ---- dense ops -----------------------------------------------------------------------------------
+  /** Row-major GEMM: C(M,N) = alpha·op(A)·op(B) + beta·C, op(A) is (M,K), op(B) is (K,N). */
+  gemm(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number,
+       transA: boolean, transB: boolean, alpha: number, beta: number): void;
+  /** y(M,N) += bias(N) broadcast over rows. */
+  addBias(y: Buf, bias: Buf, M: number, N: number): void;
+  /** dbias(N) += column sums of dy(M,N). */
+  biasBackward(dbias: Buf, dy: Buf, M: number, N: number): void;
+  /** out = a + b, elementwise over n (out may alias a). */
+  add(out: Buf, a: Buf, b: Buf): void;
+  /** y += alpha·x. */
+  axpy(y: Buf, x: Buf, alpha: number): void;
+  scale(x: Buf, alpha: number): void;
+  /** Σ x², accumulated in double. */
+  sumSquares(x: Buf): number;
+
+  // ---- transformer kernels (forward / backward pairs) ----------------------------------------------
+  /** out(M,C) = x / rms(x) · w; rstd(M) saved for backward. */
+  rmsnorm(out: Buf, rstd: Buf, x: Buf, w: Buf, M: number, C: number, eps: number): void;
+  /** dx(M,C) += ..., dw(C) += ... */
+  rmsnormBackward(dx: Buf, dw: Buf, dout: Buf, x: Buf, w: Buf, rstd: Buf, M: number, C: number): void;
+  /** In-place rotary embedding (rotate-half convention) on x(M, nh, D) at positions pos(M);
+   *  invFreq(D/2). `inverse` rotates by -angle (the backward pass). */
+  rope(x: Buf, pos: Ints, invFreq: Buf, M: number, nh: number, D: number, inverse: boolean): void;
+  /** out(B,T,H,D) = softmax(q·kᵀ·scale + causal/pad mask)·v; lse(B,H,T) saved for backward. */
+  attention(out: Buf, lse: Buf, a: AttentionArgs): void;
+  /** dq += , dk += , dv += (same shapes as q, k, v) given dout(B,T,H,D), out and lse. */
+  attentionBackward(dq: Buf, dk: Buf, dv: Buf, dout: Buf, out: Buf, lse: Buf, a: AttentionArgs): void;
+  /** out(n) = silu(gate)·up */
+  siluMul(out: Buf, gate: Buf, up: Buf): void;
+  /** dgate, dup (written, not accumulated) from dout. */
+  siluMulBackward(dgate: Buf, dup: Buf, dout: Buf, gate: Buf, up: Buf): void;
+  /** out(M,C) = table[ids[m]] */
+  embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void;
+  /** dtable[ids[m]] += dout[m] */
+  embeddingBackward(dtable: Buf, dout: Buf, ids: Ints, M: number, C: number): void;
+  /** lp(M) = log_softmax(logits(M,V))[targets[m]]; rows with target < 0 get 0. Optionally the
+   *  entropy of each row into ent(M). */
+  logSoftmaxGather(lp: Buf, ent: Buf | null, logits: Buf, targets: Ints, M: number, V: number): void;
+  /** dlogits(M,V) = dlp[m]·(onehot(target) − softmax) + dent[m]·dH/dlogits (written, not accumulated;
+   *  rows with target < 0 and dent 0 get 0). In place allowed: dlogits may alias logits. */
+  logSoftmaxGatherBackward(dlogits: Buf, logits: Buf, targets: Ints, dlp: Buf, dent: Buf | null,
+                           M: number, V: number): void;
+
+  // ---- optimizer -----------------------------------------------------------------------------------
+  /** One fused AdamW update (decoupled weight decay, bias correction via bc1 = 1-β1^t, bc2 = 1-β2^t). */
+  adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number,
+        weightDecay: number, bc1: number, bc2: number): void;
+}
