@@ -5,6 +5,7 @@ import { TtrlError } from '../util/errors.js';
 type CommandModule = { run(argv: string[]): Promise<number | void> };
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
+  report: { about: 'write RUN_DIR/report.html: plots over training steps (self-contained)', load: () => import('./report.js') },
 };
 
 function usage(): string {
