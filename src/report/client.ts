@@ -35,7 +35,6 @@ export function renderCharts(): void {
       borderWidth: s.reference ? 1.5 : 2,
       pointRadius: s.reference || s.points.length > 40 ? 0 : 2.5,
       pointHoverRadius: 4,
-      pointStyle: 'line',
       yAxisID: s.axis,
       fill: spec.stacked ? (i === 0 ? 'origin' : '-1') : false,
       spanGaps: true,
@@ -53,7 +52,8 @@ export function renderCharts(): void {
     });
     const scales: Record<string, unknown> = {
       x: {
-        type: 'linear', min: spec.xRange[0], max: spec.xRange[1],
+        // suggested (not fixed) bounds: every chart spans the same steps, rounded out to tidy ticks
+        type: 'linear', suggestedMin: spec.xRange[0], suggestedMax: spec.xRange[1],
         title: { display: true, text: spec.x.label },
         grid: { color: '#f3f4f6' },
         ticks: { precision: 0, maxTicksLimit: 11 },
@@ -73,7 +73,9 @@ export function renderCharts(): void {
         plugins: {
           legend: {
             position: 'bottom',
-            labels: { usePointStyle: true, pointStyleWidth: 26, boxHeight: 8, padding: 14 },
+            // a zero-height box is stroked as a short line in the dataset's own dash pattern, which
+            // tells ttrl · pass@1 (solid) from ttrl · maj@16 (dashed); point-style legends drop the dash
+            labels: { boxWidth: 30, boxHeight: 0, padding: 14 },
           },
           tooltip: {
             callbacks: {

@@ -52,10 +52,10 @@ function tiles(f: RunFinals): string {
   const k = f.k === undefined ? 'k' : String(f.k);
   const evalTile = (label: string, v: FirstLast | undefined) => {
     if (!v) return tile(label, '–', 'no evaluation');
+    if (v.firstStep === v.lastStep) return tile(label, fmtPct(v.last), `at step ${v.lastStep}`);
     const d = (v.last - v.first) * 100;
-    const sub = v.firstStep === v.lastStep ? `at step ${v.lastStep}`
-      : `from ${fmtPct(v.first)} at step ${v.firstStep} <span class="${d >= 0 ? 'up' : 'down'}">${d >= 0 ? '+' : ''}${d.toFixed(1)} pts</span>`;
-    return tile(label, fmtPct(v.last), sub);
+    const delta = ` <span class="delta ${d >= 0 ? 'up' : 'down'}">${d >= 0 ? '+' : ''}${d.toFixed(1)}</span>`;
+    return tile(label, fmtPct(v.last) + delta, `from ${fmtPct(v.first)}, step ${v.firstStep} → ${v.lastStep}`);
   };
   const tail = `mean of last ${TAIL_STEPS} steps`;
   return `<section class="tiles">${[
@@ -68,6 +68,11 @@ function tiles(f: RunFinals): string {
   ].join('')}</section>`;
 }
 
+/** The eval sample count k (of maj@k) of the first run that states it. */
+function evalK(input: ReportInput): number | string {
+  return input.runs.map((r) => runFinals(r.metrics).k).find((x) => x !== undefined) ?? 'k';
+}
+
 function finalsTable(input: ReportInput): string {
   const rows = input.runs.map((r) => {
     const f = runFinals(r.metrics);
@@ -75,22 +80,23 @@ function finalsTable(input: ReportInput): string {
       + `<td>${firstLastCell(f.maj)}</td><td>${fmtPct(f.labelAcc)}</td><td>${fmtPct(f.rewardAcc)}</td>`
       + `<td>${fmtPct(f.voteShare)}</td><td>${fmtSeconds(f.stepSeconds)}</td><td>${fmtSeconds(f.wallSeconds)}</td></tr>`;
   });
-  const k = input.runs.map((r) => runFinals(r.metrics).k).find((x) => x !== undefined) ?? 'k';
+  const k = evalK(input);
   return `<section class="card"><h2>Final numbers</h2><table class="num"><thead><tr><th>run</th><th>last step</th>`
     + `<th>eval pass@1</th><th>eval maj@${k}</th><th>label acc*</th><th>reward acc*</th><th>vote share*</th>`
     + `<th>step time Σ</th><th>wall time</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
     + `<p class="dim">eval: first → last evaluation, change in points. * mean of the last ${TAIL_STEPS} steps.</p></section>`;
 }
 
-function summaryTable(s: Summary): string {
+function summaryTable(s: Summary, k: number | string): string {
   if (s.rows.length === 0) return '';
   const keys: string[] = [];
   for (const r of s.rows) for (const k of Object.keys(r.values)) if (!keys.includes(k)) keys.push(k);
   const cell = (k: string, v: number | undefined) => (v !== undefined && PCT_KEYS.test(k) ? fmtPct(v) : fmtNum(v));
   const body = s.rows.map((r) => `<tr><th>${esc(r.name)}</th>${keys.map((k) => `<td>${cell(k, r.values[k])}</td>`).join('')}</tr>`);
-  const extras = Object.entries(s.extras).map(([k, v]) => `${esc(k)}: ${k === 'seconds' ? fmtSeconds(v) : fmtNum(v)}`);
-  return `<section class="card"><h2>Comparison (summary.json)</h2><table class="num"><thead><tr><th></th>`
-    + `${keys.map((k) => `<th>${esc(KEY_NAMES[k] ?? k)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`
+  const extras = Object.entries(s.extras).map(([k, v]) => `${k === 'seconds' ? `total time: ${fmtSeconds(v)}` : `${esc(k)}: ${fmtNum(v)}`}`);
+  return `<section class="card"><h2>Comparison (summary.json)</h2><table class="num narrow"><thead><tr><th></th>`
+    + `${keys.map((key) => `<th>${esc((KEY_NAMES[key] ?? key).replace('@k', `@${k}`))}</th>`).join('')}</tr></thead>`
+    + `<tbody>${body.join('')}</tbody></table>`
     + (extras.length ? `<p class="dim">${extras.join(' · ')}</p>` : '') + '</section>';
 }
 
@@ -103,7 +109,7 @@ function configSection(input: ReportInput): string {
   if (runs.length === 0) return '';
   if (input.kind === 'single' || runs.length === 1) {
     const e = runs[0].config.entries;
-    return `<section class="card"><details${e.length <= 60 ? ' open' : ''}><summary><h2>Configuration</h2>`
+    return `<section class="card"><details${e.length <= 30 ? ' open' : ''}><summary><h2>Configuration</h2>`
       + `<span class="dim">${esc(runs[0].dir)}/config.yaml, ${e.length} settings</span></summary>${kvGrid(e)}</details></section>`;
   }
   // Several runs: the settings that differ side by side, the shared ones folded away.
@@ -143,12 +149,12 @@ export function renderHtml(p: HtmlParts): string {
 <header><h1>${esc(input.name)} <span class="kind">${esc(what)}</span></h1>
 <p class="dim">${esc(input.dir)} · generated ${esc(p.generatedAt.toISOString().replace('T', ' ').slice(0, 19))} UTC</p></header>
 ${input.kind === 'single' ? tiles(runFinals(input.runs[0].metrics)) : ''}
-${input.summary ? summaryTable(input.summary) : ''}
+${input.summary ? summaryTable(input.summary, evalK(input)) : ''}
 ${finalsTable(input)}
+${configSection(input)}
 ${notes}
 <section class="grid">${p.charts.map(chartCard).join('\n')}</section>
 ${omitted}
-${configSection(input)}
 <footer class="dim">ttrl report · charts drawn with ${esc(p.libName)} (MIT), inlined in this file</footer>
 </main>
 <script>${inlineScript(stripSourceMap(p.libSource), p.libName)}</script>

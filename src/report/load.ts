@@ -83,6 +83,7 @@ async function readRun(dir: string, name: string, notes: string[]): Promise<RunD
   const file = path.join(dir, 'metrics.jsonl');
   const metrics = await readMetrics(file);
   for (const s of metrics.skipped) notes.push(`${file}:${s.line}: skipped, ${s.reason}`);
+  if (metrics.steps.length === 0 && metrics.evals.length === 0) notes.push(`${file}: no step or eval records yet`);
   const config = await readConfig(dir);
   return { name, dir, metrics, config };
 }

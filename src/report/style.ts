@@ -15,9 +15,11 @@ h3{font-size:14px;margin:0}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;margin:16px 0}
 .tile{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 14px}
 .tl{color:#6b7280;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.tv{font-size:26px;font-weight:650;margin:2px 0}
+.tv{font-size:26px;font-weight:650;margin:2px 0;white-space:nowrap}
+.delta{font-size:14px;margin-left:4px}
 .ts{color:#6b7280;font-size:12px}
 table{border-collapse:collapse;width:100%}
+table.narrow{width:auto;min-width:50%}
 th,td{padding:6px 10px;border-bottom:1px solid #f0f1f3;text-align:left;vertical-align:top}
 thead th{color:#6b7280;font-weight:600;font-size:12px;border-bottom:1px solid #e5e7eb}
 table.num td{font-variant-numeric:tabular-nums;white-space:nowrap}

@@ -113,6 +113,22 @@ test('loadReportInput: a missing dir, a file, or a dir without metrics is a Ttrl
   }
 });
 
+test('writeReport: an empty metrics.jsonl gives a report that says so and lists every chart as not shown', async () => {
+  const dir = await tmp();
+  try {
+    await writeRun(dir, [], CONFIG_YAML('ttrl', 1e-6));
+    await writeFile(path.join(dir, 'metrics.jsonl'), '');
+    const notes: string[] = [];
+    const html = await readFile(await writeReport(dir, { onNote: (n) => notes.push(n) }), 'utf8');
+    assert.deepEqual(notes, [`${path.join(dir, 'metrics.jsonl')}: no step or eval records yet`]);
+    assertAbsent(html, /<canvas/g, 'chart canvas');
+    const notShown = /Not shown, no data: (.*?)\.<\/p>/.exec(html)?.[1] ?? '';
+    assert.equal([...notShown.matchAll(/<b>/g)].length, 12, notShown);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('runFinals and formatting: hand-computed values', () => {
   const m = parseMetrics([
     '{"kind":"eval","step":0,"pass1":0.2,"maj":0.3,"k":8}',
