@@ -33,7 +33,8 @@ export function renderCharts(): void {
       backgroundColor: spec.stacked ? `${s.color}40` : s.color,
       borderDash: s.dash,
       borderWidth: s.reference ? 1.5 : 2,
-      pointRadius: s.reference || s.points.length > 40 ? 0 : 2.5,
+      // dots only where points are sparse (evals, short runs); dense step curves read better as lines
+      pointRadius: s.reference || s.points.length > 20 ? 0 : 2.5,
       pointHoverRadius: 4,
       yAxisID: s.axis,
       fill: spec.stacked ? (i === 0 ? 'origin' : '-1') : false,

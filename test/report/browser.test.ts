@@ -37,7 +37,7 @@ const SERIES: Record<string, [kind: 'step' | 'eval', field: string, label: strin
 };
 
 interface PageDataset { label: string; color: string; reference: boolean; points: [number, number][]; colorPixels: number }
-interface PageChart { id: string; canvasW: number; canvasH: number; painted: number; datasets: PageDataset[] }
+interface PageChart { id: string; canvasW: number; canvasH: number; datasets: PageDataset[] }
 
 /** Runs in the page: every chart canvas, its instance's datasets, and how many plot-area pixels have each color. */
 function inspectCharts(): PageChart[] {
@@ -48,8 +48,6 @@ function inspectCharts(): PageChart[] {
     const dpr = chart.currentDevicePixelRatio;
     const a = chart.chartArea;
     const img = canvas.getContext('2d')!.getImageData(a.left * dpr, a.top * dpr, (a.right - a.left) * dpr, (a.bottom - a.top) * dpr).data;
-    let painted = 0;
-    for (let i = 3; i < img.length; i += 4) if (img[i] > 0) painted++;
     const datasets = chart.data.datasets.map((d: any) => {
       const [r, g, b] = hex(d.borderColor);
       let colorPixels = 0;
@@ -61,7 +59,7 @@ function inspectCharts(): PageChart[] {
         points: d.data.map((p: { x: number; y: number }) => [p.x, p.y]), colorPixels,
       };
     });
-    return { id: canvas.dataset.chart!, canvasW: canvas.width, canvasH: canvas.height, painted, datasets };
+    return { id: canvas.dataset.chart!, canvasW: canvas.width, canvasH: canvas.height, datasets };
   });
 }
 
