@@ -1,6 +1,6 @@
 // Tokenizers trained for the tests: a small byte-level BPE over a mixed corpus (English, arithmetic,
 // CJK, emoji, accents, whitespace runs), in the Qwen2 and Llama 3 layouts, written to temp dirs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { trainBpe } from '../../src/tokenizer/train.js';
@@ -74,5 +74,25 @@ process.once('exit', () => { for (const d of made) rmSync(d, { recursive: true, 
 export function tempDir(tag: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `ttrl-tok-${tag}-`));
   made.push(dir);
+  return dir;
+}
+
+/**
+ * A copy of a trained tokenizer's directory whose tokenizer_config.json is `patch(config)` (or is
+ * left out when patch returns null), plus any extra files.
+ */
+export async function variantDir(
+  style: SplitStyle, tag: string,
+  patch: (cfg: Record<string, unknown>) => Record<string, unknown> | null,
+  extra: Record<string, string> = {},
+): Promise<string> {
+  const { files } = await trainedTokenizer(style);
+  const dir = tempDir(tag);
+  await writeTokenizerFiles(dir, files);
+  const cfg = patch(structuredClone(files.tokenizerConfig));
+  const cfgPath = path.join(dir, 'tokenizer_config.json');
+  if (cfg === null) rmSync(cfgPath);
+  else writeFileSync(cfgPath, JSON.stringify(cfg));
+  for (const [name, text] of Object.entries(extra)) writeFileSync(path.join(dir, name), text);
   return dir;
 }
