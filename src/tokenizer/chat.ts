@@ -4,6 +4,7 @@
 // add_generation_prompt, and the special tokens by name (bos_token, eos_token, ...).
 import { Template } from '@huggingface/jinja';
 import { TtrlError } from '../util/errors.js';
+import { oneLine } from './config.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | (string & {});
@@ -33,7 +34,7 @@ export function compileChatTemplate(source: string, file: string, tokens: Templa
   try {
     template = new Template(source);
   } catch (e) {
-    throw new TtrlError(`${file}: chat_template does not parse: ${(e as Error).message}`);
+    throw new TtrlError(`${file}: chat_template does not parse: ${oneLine(e)}`);
   }
   return {
     source,
@@ -45,7 +46,7 @@ export function compileChatTemplate(source: string, file: string, tokens: Templa
         for (const [k, v] of Object.entries(tokens)) if (v !== null) vars[k] = v;
         return template.render(vars);
       } catch (e) {
-        throw new TtrlError(`${file}: chat_template failed to render: ${(e as Error).message}`);
+        throw new TtrlError(`${file}: chat_template failed to render: ${oneLine(e)}`);
       }
     },
   };

@@ -5,6 +5,11 @@ import { TtrlError } from '../util/errors.js';
 
 export type Json = Record<string, unknown>;
 
+/** A caught library error's message on one line (CLI errors are one line). */
+export function oneLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).replace(/\s*\n\s*/g, ' ').trim();
+}
+
 /** Sampling settings a model ships in generation_config.json (absent keys stay absent). */
 export interface GenDefaults {
   temperature?: number;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { TtrlError } from '../util/errors.js';
 import { compileChatTemplate, type ChatMessage, type ChatTemplate } from './chat.js';
-import { chatTemplateField, genDefaultsOf, idListField, tokenField, tokenListField, type GenDefaults, type Json } from './config.js';
+import { chatTemplateField, genDefaultsOf, idListField, oneLine, tokenField, tokenListField, type GenDefaults, type Json } from './config.js';
 
 /** A loaded tokenizer. Ids are numbers in [0, vocabSize). */
 export interface Tok {
@@ -58,7 +58,7 @@ async function readJson(file: string, required: boolean): Promise<Json | null> {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new TtrlError(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new TtrlError(`${file}: not valid JSON: ${oneLine(e)}`);
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TtrlError(`${file}: must hold a JSON object`);
   return v as Json;
@@ -91,7 +91,7 @@ export async function loadTokenizer(modelDir: string): Promise<Tok> {
   try {
     lib = new Tokenizer({ added_tokens: [], ...tokJson }, cfg);
   } catch (e) {
-    throw new TtrlError(`${tokFile}: cannot be read by @huggingface/tokenizers: ${(e as Error).message}`);
+    throw new TtrlError(`${tokFile}: cannot be read by @huggingface/tokenizers: ${oneLine(e)}`);
   }
 
   const idOfField = (key: string): number | null => {
