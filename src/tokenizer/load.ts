@@ -142,7 +142,7 @@ export async function loadTokenizer(modelDir: string): Promise<Tok> {
     },
     renderChat(messages, opts = {}) {
       if (compiled === null) {
-        throw new TtrlError(`${cfgFile}: no chat_template (nor chat_template.jinja) in ${modelDir}; for a base model use --raw`);
+        throw new TtrlError(`${cfgFile}: no chat_template (and no chat_template.jinja beside it); for a base model use --raw`);
       }
       return compiled.render(messages, opts.addGenerationPrompt ?? true);
     },
