@@ -22,7 +22,7 @@ import { TtrlError } from '../util/errors.js';
 import { dumpConfig } from './config-io.js';
 import type { TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
-import { lrScheduleOf, advantageOptionsOf } from './from-config.js';
+import { lrScheduleOf, advantageOptionsOf, ppoObjectiveConfigOf } from './from-config.js';
 import { policyUpdate } from './update.js';
 import { rewardGroup, selectForTraining, buildTrainSamples, type Response, type GroupResult } from './step.js';
 import { evaluate, type EvalResult } from './evaluate.js';
@@ -221,9 +221,8 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
         if (samples.length) {
           policy.freeScratch();  // the rollout's scratch is not needed while training
           upd = policyUpdate(policy, ref, opt, samples, {
-            objective: { clipLow: cfg.algorithm.clip_low, clipHigh: cfg.algorithm.clip_high, clipRatioC: cfg.algorithm.clip_ratio_c,
-              aggMode: cfg.algorithm.loss_agg, klCoef: cfg.algorithm.kl_coef, klType: cfg.algorithm.kl_type, entropyCoef: cfg.algorithm.entropy_coeff },
-            miniBatch: cfg.optim.mini_batch, microBatch: cfg.optim.micro_batch, lossNorm: cfg.algorithm.loss_norm,
+            objective: (mini) => ppoObjectiveConfigOf(cfg, mini),
+            miniBatch: cfg.optim.mini_batch, microBatch: cfg.optim.micro_batch,
             gradClip: cfg.optim.grad_clip, temperature: cfg.rollout.temperature || 1, lr,
           });
           policy.freeScratch();

@@ -7,6 +7,7 @@ import type { Model, Batch } from '../model/model.js';
 import type { Optimizer } from '../train/optim.js';
 import { clipGradNorm } from '../train/optim.js';
 import { ppoObjective, type PpoObjectiveConfig } from './objective.js';
+import type { MiniBatchInfo } from './from-config.js';
 import { TtrlError } from '../util/errors.js';
 
 /** One response to train on. */
@@ -20,13 +21,12 @@ export interface TrainSample {
 }
 
 export interface UpdateConfig {
-  objective: PpoObjectiveConfig;
+  /** The objective's options for a micro-batch of the given mini-batch (loss normalisation lives there). */
+  objective: (mini: MiniBatchInfo) => PpoObjectiveConfig;
   /** Responses per optimizer step. */
   miniBatch: number;
   /** Responses per forward/backward. */
   microBatch: number;
-  /** 'mini-batch': token means over the whole mini-batch; 'micro-batch': per micro-batch / accumulation steps (verl). */
-  lossNorm: 'mini-batch' | 'micro-batch';
   gradClip: number;
   /** Rollout temperature: log-probs are of logits / temperature, as at sampling time. */
   temperature: number;
@@ -79,14 +79,14 @@ function fromResp(x: Float64Array, samples: TrainSample[], starts: number[], T: 
 }
 
 export function policyUpdate(policy: Model, ref: Model | null, opt: Optimizer, samples: TrainSample[], cfg: UpdateConfig): UpdateStats {
-  const useRef = cfg.objective.klCoef !== 0;
+  const useRef = cfg.objective({ tokens: 1, rows: 1, microBatches: 1 }).klCoef !== 0;
   if (useRef && !ref) throw new Error('policyUpdate: kl_coef ≠ 0 needs a reference model');
   const sums = { loss: 0, pgLoss: 0, klLoss: 0, entropy: 0, clipFrac: 0, clipFracLower: 0, ppoKl: 0, gradNorm: 0 };
   let tokens = 0, steps = 0, sawKl = false;
   for (let m0 = 0; m0 < samples.length; m0 += cfg.miniBatch) {
     const mini = samples.slice(m0, m0 + cfg.miniBatch);
     const miniTokens = mini.reduce((a, s) => a + s.respIds.length, 0);
-    const accum = Math.ceil(mini.length / cfg.microBatch);
+    const objective = cfg.objective({ tokens: miniTokens, rows: mini.length, microBatches: Math.ceil(mini.length / cfg.microBatch) });
     policy.zeroGrad();
     for (let u0 = 0; u0 < mini.length; u0 += cfg.microBatch) {
       const micro = mini.slice(u0, u0 + cfg.microBatch);
@@ -98,12 +98,11 @@ export function policyUpdate(policy: Model, ref: Model | null, opt: Optimizer, s
       micro.forEach((s, b) => s.respIds.forEach((_, j) => {
         mask[b * R + j] = 1; oldLogp[b * R + j] = s.oldLogp[j]!; adv[b * R + j] = s.advantage;
       }));
-      const norm = cfg.lossNorm === 'mini-batch' ? { tokens: miniTokens, rows: mini.length } : {};
       const res = ppoObjective({
         oldLogp, logp: toResp(st.logprobs, micro, starts, T, R), adv, mask, B, T: R,
         refLogp: refLp ? toResp(refLp, micro, starts, T, R) : null,
         entropy: toResp(st.entropy!, micro, starts, T, R),
-      }, { ...cfg.objective, norm, lossScale: cfg.lossNorm === 'micro-batch' ? 1 / accum : 1 });
+      }, objective);
       if (!Number.isFinite(res.loss)) {
         throw new TtrlError(`policy loss is ${res.loss} (optimizer step ${opt.t + 1}); lower optim.lr, or check the data for empty responses`);
       }
