@@ -5,6 +5,7 @@ import { TtrlError } from '../util/errors.js';
 type CommandModule = { run(argv: string[]): Promise<number | void> };
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
+  grade: { about: 'grade {"gold", "pred"} JSONL lines: extract answers, decide mathematical equivalence', load: () => import('./grade.js') },
 };
 
 function usage(): string {
