@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModul
   eval: { about: 'pass@1 (avg@k), maj@k, best@k and greedy accuracy of a model on a dataset', load: () => import('./eval.js') },
   sft: { about: 'supervised fine-tuning on token ids', load: () => import('./sft.js') },
   report: { about: 'write RUN_DIR/report.html: plots over training steps (self-contained)', load: () => import('./report.js') },
+  grade: { about: 'grade {"gold", "pred"} JSONL lines: extract answers, decide mathematical equivalence', load: () => import('./grade.js') },
 };
 
 function usage(): string {
