@@ -5,6 +5,7 @@ import { TtrlError } from '../util/errors.js';
 type CommandModule = { run(argv: string[]): Promise<number | void> };
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
+  generate: { about: 'sample completions of a prompt (text or token ids)', load: () => import('./generate.js') },
 };
 
 function usage(): string {
