@@ -87,7 +87,8 @@ Napi::Value Add(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// y += alpha·x
+// y += alpha·x, rounded as fl(y + fl(alpha·x)) (no FMA), so a plain SGD step is bit-exact with its spec.
+__attribute__((optimize("fp-contract=off")))
 Napi::Value Axpy(const Napi::CallbackInfo& info) {
   float* y = F(info[0]); const float* x = F(info[1]);
   float alpha = (float)Dbl(info[2]);
