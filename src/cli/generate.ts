@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../model/model.js';
-import { sampleBatch, type Sample, type SampleProgress } from '../sample/batch.js';
+import { sampleBatch, type Sample } from '../sample/batch.js';
 import { DEFAULT_SAMPLING, resolveSampling } from '../sample/params.js';
+import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { TtrlError } from '../util/errors.js';
+import { Progress, formatRate } from '../util/progress.js';
 
 const HELP = `usage: ttrl generate --model DIR (--prompt TEXT | --ids 3,17,42) [options]
 
@@ -29,22 +31,6 @@ sampled token over the full vocabulary).
   --max-slots K          most sequences decoded at once (default 64)
   --json                 one JSON line per sample
 `;
-
-/** What generate needs from src/tokenizer (loaded on demand: --ids works without a tokenizer). */
-interface CliTokenizer {
-  decode(ids: readonly number[]): string;
-  readonly eosIds: number[];
-  readonly chatTemplate: string | null;
-}
-interface TokenizerApi {
-  loadTokenizer(dir: string): Promise<CliTokenizer>;
-  buildPrompt(tok: CliTokenizer, question: string, opts: { mode: 'chat' | 'raw' }): { ids: number[] };
-}
-
-async function tokenizerApi(): Promise<TokenizerApi> {
-  // A computed specifier: this file must also build on branches where src/tokenizer is absent.
-  return (await import(new URL('../tokenizer/index.js', import.meta.url).href)) as TokenizerApi;
-}
 
 function num(flag: string, v: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
   if (v === undefined) return fallback;
@@ -101,27 +87,30 @@ export async function run(argv: string[]): Promise<number> {
     throw new TtrlError(`${path.join(dir, 'tokenizer.json')}: not found; --prompt needs the model's tokenizer (or give token ids with --ids)`);
   }
   if (!hasTok && partial.stopStrings.length > 0) throw new TtrlError(`--stop needs ${path.join(dir, 'tokenizer.json')} (not found)`);
-  const api = hasTok ? await tokenizerApi() : null;
-  const tok = api ? await api.loadTokenizer(dir) : null;
+  const tok = hasTok ? await loadTokenizer(dir) : null;
 
   let ids: number[];
   if (a.ids !== undefined) ids = parseIds(a.ids, model.cfg.vocabSize);
   else {
     const mode = a.raw ? 'raw' : a.chat ? 'chat' : tok!.chatTemplate ? 'chat' : 'raw';
-    ids = api!.buildPrompt(tok!, a.prompt!, { mode }).ids;
+    ids = buildPrompt(tok!, a.prompt!, { mode }).ids;
   }
   const params = resolveSampling({ ...partial, eosIds: [...new Set([...(tok?.eosIds ?? []), ...model.cfg.eosIds])] }, 'generate');
 
+  // n = 1 streams its text to stdout; otherwise a progress line on stderr, only on a terminal
   const streaming = n === 1 && !a.json && tok !== null;
-  const bar = streaming ? null : progressBar(n);
+  const tty = process.stderr.isTTY === true;
+  const bar = new Progress('generate', n, { unit: 'sample', silent: streaming || !tty });
   const t0 = performance.now();
+  let tokens = 0;
   const [samples] = sampleBatch(model, [{ ids, n, key: 0 }], params, {
-    seed, maxSlots, decoder: tok ? { decode: (x) => tok.decode(x) } : null,
+    seed, maxSlots, decoder: tok ? { decode: (x) => tok.decode(x, { skipSpecial: true }) } : null,
     onText: streaming ? (_r, _j, delta) => process.stdout.write(delta) : undefined,
-    onProgress: bar ?? undefined,
+    onProgress: (p) => { bar.update(p.samplesDone); tokens = p.newTokens; },
   });
-  bar?.({ done: true });
+  bar.finish();
   const secs = (performance.now() - t0) / 1000;
+  if (!streaming && tty) process.stderr.write(`${n} samples · ${tokens} tokens · ${formatRate(tokens / secs)} tok/s\n`);
 
   if (a.json) {
     for (const s of samples!) {
@@ -142,19 +131,4 @@ function readable(s: Sample, j: number, n: number): string {
   const body = s.text ?? `ids: ${s.ids.join(' ')}`;
   const tail = n > 1 ? '' : `\n(${s.finishReason}, ${s.ids.length} tokens)`;
   return `${head}${body}${tail}\n`;
-}
-
-/** A one-line progress display on stderr (samples done, tokens/s); silent when stderr is not a terminal. */
-function progressBar(total: number): ((p: SampleProgress | { done: true }) => void) | null {
-  if (!process.stderr.isTTY) return null;
-  let last = 0;
-  return (p) => {
-    if ('done' in p) { process.stderr.write('\r\x1b[2K'); return; }
-    const t = performance.now();
-    if (t - last < 200 && p.samplesDone < total) return;
-    last = t;
-    const rate = p.newTokens / Math.max(1e-9, p.elapsedMs / 1000);
-    const w = 24, fill = Math.round((w * p.samplesDone) / total);
-    process.stderr.write(`\r\x1b[2K[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${p.samplesDone}/${total} samples · ${p.newTokens} tokens · ${rate.toFixed(1)} tok/s`);
-  };
 }

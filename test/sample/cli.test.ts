@@ -54,3 +54,37 @@ test('bad input exits 2 with a one-line message naming the flag', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });
+
+test('--prompt with a tokenizer: streamed text (n = 1) equals the --json text; chat/raw prompts; --stop', async () => {
+  const { trainedTokenizer, tempDir } = await import('../tokenizer/fixture.js');
+  const { loadTokenizer } = await import('../../src/tokenizer/index.js');
+  const { parseConfig } = await import('../../src/model/config.js');
+  const { initModel } = await import('../../src/model/model.js');
+  const { dir: tokDir } = await trainedTokenizer('qwen2');
+  const dir = tempDir('generate');
+  for (const f of fs.readdirSync(tokDir)) fs.copyFileSync(path.join(tokDir, f), path.join(dir, f));
+  const tok = await loadTokenizer(dir);
+  const cfg = parseConfig({ model_type: 'qwen2', vocab_size: tok.vocabSize, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1,
+    num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256, tie_word_embeddings: true });
+  initModel(cfg, 1, undefined, 0.3).save(dir);
+  const base = ['--model', dir, '--prompt', 'What is 12 + 345?', '--max-new-tokens', '25', '--seed', '9', '--temperature', '1'];
+  for (const mode of ['--chat', '--raw']) {
+    const js = ttrl(...base, mode, '--json'), streamed = ttrl(...base, mode);
+    assert.equal(js.status, 0, js.stderr);
+    assert.equal(streamed.status, 0, streamed.stderr);
+    const s = JSON.parse(js.stdout);
+    assert.equal(typeof s.text, 'string');
+    assert.equal(s.text, tok.decode(s.finish_reason === 'eos' ? s.ids.slice(0, -1) : s.ids, { skipSpecial: true }));
+    assert.equal(streamed.stdout, s.text + '\n', `${mode}: streamed text differs from the JSON text`);
+  }
+  // a stop string taken from an unstopped sample's own text: the rerun stops there, with the same ids up to it
+  const free = JSON.parse(ttrl(...base, '--raw', '--json').stdout);
+  let cut = Math.floor(free.text.length / 2);
+  while (free.text.slice(cut, cut + 3).includes('\uFFFD')) cut++;  // a stop string of whole characters
+  const stop = free.text.slice(cut, cut + 3);
+  assert.equal(stop.length, 3, `no clean 3-character window in ${JSON.stringify(free.text)}`);
+  const stopped = JSON.parse(ttrl(...base, '--raw', '--json', '--stop', stop).stdout);
+  assert.equal(stopped.finish_reason, 'stop');
+  assert.equal(stopped.text, free.text.slice(0, free.text.indexOf(stop)));
+  assert.deepEqual(stopped.ids, free.ids.slice(0, stopped.ids.length));
+});
