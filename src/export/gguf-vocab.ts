@@ -193,17 +193,25 @@ export function byteAlphabet(): string[] {
 
 /**
  * A synthetic tokenizer for checkpoints that have none (the hf-parity test fixtures, vocab 128): token i
- * is the single byte i, with no merges, so any ASCII text below the vocab size tokenizes to its bytes and
- * llama.cpp can load and run the model. Not a real model's tokenizer: opt-in only (`--byte-vocab`).
+ * is the single byte i, with no merges, so llama.cpp can load and run the model on token ids, and ASCII
+ * text below the vocab size tokenizes to its bytes. config.json's bos / eos ids become control tokens, as
+ * they are in real tokenizers (llama.cpp's API reports bos / eos only for control tokens); without an eos
+ * id llama.cpp falls back to its BPE default (11). Not a real model's tokenizer: opt-in only (`--byte-vocab`).
  */
 export function byteVocabMetadata(vocabSize: number, ids: { bos?: number; eos?: number }): Array<[string, GgufValue]> {
   if (vocabSize > 256) throw new TtrlError(`--byte-vocab needs vocab_size ≤ 256 (one token per byte), config.json has ${vocabSize}`);
   const alphabet = byteAlphabet();
+  const types = new Int32Array(vocabSize).fill(TOKEN_TYPE.normal);
+  for (const id of [ids.bos, ids.eos]) {
+    if (id === undefined) continue;
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new TtrlError(`config.json: special token id ${id} is outside vocab_size ${vocabSize}`);
+    types[id] = TOKEN_TYPE.control;
+  }
   const md: Array<[string, GgufValue]> = [
     ['tokenizer.ggml.model', str('gpt2')],
     ['tokenizer.ggml.pre', str('gpt-2')],
     ['tokenizer.ggml.tokens', strArray(alphabet.slice(0, vocabSize))],
-    ['tokenizer.ggml.token_type', i32Array(new Int32Array(vocabSize).fill(TOKEN_TYPE.normal))],
+    ['tokenizer.ggml.token_type', i32Array(types)],
     ['tokenizer.ggml.merges', strArray([])],
   ];
   if (ids.bos !== undefined) md.push(['tokenizer.ggml.bos_token_id', u32(ids.bos)]);

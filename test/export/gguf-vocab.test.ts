@@ -79,5 +79,6 @@ test('byteVocabMetadata: one token per byte, no merges; refuses vocabularies ove
   assert.equal(tokens[0x20], 'Ġ');
   assert.deepEqual(val(md, 'tokenizer.ggml.merges'), []);
   assert.equal(val(md, 'tokenizer.ggml.eos_token_id'), 2);
+  assert.deepEqual(Array.from(val(md, 'tokenizer.ggml.token_type') as Int32Array).slice(0, 4), [1, 3, 3, 1]);
   assert.throws(() => byteVocabMetadata(300, {}), /vocab_size ≤ 256/);
 });
