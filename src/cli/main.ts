@@ -5,6 +5,8 @@ import { TtrlError } from '../util/errors.js';
 type CommandModule = { run(argv: string[]): Promise<number | void> };
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
+  score: { about: 'per-token log-probs of token sequences', load: () => import('./score.js') },
+  sft: { about: 'supervised fine-tuning on token ids', load: () => import('./sft.js') },
 };
 
 function usage(): string {

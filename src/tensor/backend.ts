@@ -26,6 +26,8 @@ export interface AttentionArgs {
   qStart: Ints;
   /** 1/sqrt(D) normally. */
   scale: number;
+  /** (B) optional: the row of k / v / keyMask (a KV-cache slot) that batch row b reads; default b. */
+  slots?: Ints;
 }
 
 export interface Backend {
@@ -34,6 +36,8 @@ export interface Backend {
   // ---- memory -------------------------------------------------------------------------------------
   /** A new zero-filled buffer of n floats. */
   alloc(n: number): Buf;
+  /** A buffer holding `data`; the CPU backend adopts the array without copying (weights are held once). */
+  fromHost(data: Float32Array): Buf;
   /** A zero-copy window [offset, offset + n) of `b`. */
   view(b: Buf, offset: number, n: number): Buf;
   /** Host → device. `src.length` floats are written at `offset`. */

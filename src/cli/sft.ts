@@ -1,0 +1,90 @@
+// `ttrl sft`: supervised fine-tuning on token ids (or prompt/completion text with the model's tokenizer);
+// writes a Hugging Face model directory (plus optimizer state) to --out.
+import { parseArgs } from 'node:util';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadModel } from '../model/model.js';
+import { sft, type SftExample } from '../train/sft.js';
+import { Optimizer, DEFAULT_OPTIM, type OptimizerKind } from '../train/optim.js';
+import { readJsonl, idsField } from '../util/jsonl.js';
+import { TtrlError, check } from '../util/errors.js';
+
+const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
+  --optimizer adamw|sgd   (default adamw; sgd is plain: no momentum, no weight decay)
+  --lr X                  learning rate (default 1e-5)
+  --steps N | --epochs E  optimizer steps, or passes over the data (default 1 epoch)
+  --batch-size B          sequences per optimizer step (default 8)
+  --micro-batch-size M    sequences per forward/backward, gradients accumulate (default = batch size)
+  --weight-decay X        AdamW weight decay (default 0.01)
+  --grad-clip X           global grad-norm clip, 0 = off (default 1.0; sgd default 0)
+  --checkpoint            recompute activations per layer (less memory)
+  --resume                continue from optimizer state saved in --model
+  --seed S                (default 0)
+  each data line: {"ids":[...]} (loss on every next token)`;
+
+/** Files a model directory carries besides its weights. */
+export const MODEL_SIDE_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
+
+export async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, strict: true, options: {
+    model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
+    optimizer: { type: 'string', default: 'adamw' }, lr: { type: 'string', default: '1e-5' },
+    steps: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string', default: '8' },
+    'micro-batch-size': { type: 'string' }, 'weight-decay': { type: 'string', default: '0.01' },
+    'grad-clip': { type: 'string' }, checkpoint: { type: 'boolean', default: false },
+    resume: { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
+    help: { type: 'boolean', short: 'h' },
+  } });
+  if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
+  check(v.model, '--model DIR is required');
+  check(v.data, '--data FILE.jsonl is required');
+  check(v.out, '--out DIR2 is required');
+  const kind = v.optimizer as OptimizerKind;
+  check(kind === 'adamw' || kind === 'sgd', `--optimizer must be adamw or sgd, got ${v.optimizer}`);
+  const num = (flag: string, s: string | undefined, int = false): number => {
+    const x = Number(s);
+    if (s === undefined || !Number.isFinite(x) || (int && !Number.isInteger(x)) || x < 0) throw new TtrlError(`--${flag} must be a ${int ? 'non-negative integer' : 'non-negative number'}, got ${s}`);
+    return x;
+  };
+  const lr = num('lr', v.lr), bs = num('batch-size', v['batch-size'], true), seed = num('seed', v.seed, true);
+  check(bs > 0, '--batch-size must be positive');
+  check(!(v.steps && v.epochs), 'give --steps or --epochs, not both');
+
+  const model = loadModel(v.model);
+  const data: SftExample[] = readJsonl(v.data).map((l) => {
+    const where = `${v.data}:${l.line}`;
+    const rec = l.value as Record<string, unknown>;
+    if (rec && typeof rec === 'object' && 'prompt' in rec) {
+      throw new TtrlError(`${where}: prompt/completion lines need the tokenizer path (not built yet); give {"ids":[...]}`);
+    }
+    const ids = idsField(rec, where, model.cfg.vocabSize);
+    check(ids.length >= 2, `${where}: a sequence needs at least 2 tokens to have a next-token target`);
+    return { ids, lossFrom: 1 };
+  });
+  check(data.length > 0, `${v.data}: no examples`);
+  const steps = v.steps ? num('steps', v.steps, true) : Math.ceil((v.epochs ? num('epochs', v.epochs) : 1) * data.length / bs);
+  const optim = { ...DEFAULT_OPTIM, kind, weightDecay: kind === 'sgd' ? 0 : num('weight-decay', v['weight-decay']) };
+  const optimizer = new Optimizer(model.params, optim, model.be);
+  if (v.resume) optimizer.load(v.model);
+  const gradClip = v['grad-clip'] !== undefined ? num('grad-clip', v['grad-clip']) : kind === 'sgd' ? 0 : 1.0;
+  const t0 = Date.now();
+  const every = Math.max(1, Math.floor(steps / 20));
+  sft(model, data, {
+    optim, lr, steps, batchSize: bs, microBatch: v['micro-batch-size'] ? num('micro-batch-size', v['micro-batch-size'], true) : bs,
+    seed, gradClip, checkpoint: v.checkpoint, optimizer,
+    onStep: (s) => {
+      if (s.step % every === 0 || s.step === optimizer.t) {
+        process.stderr.write(`step ${s.step}/${steps} loss ${s.loss.toFixed(4)} grad_norm ${s.gradNorm.toFixed(3)} lr ${s.lr.toExponential(2)} ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+      }
+    },
+  });
+  fs.mkdirSync(v.out, { recursive: true });
+  model.save(v.out);
+  optimizer.save(v.out);
+  for (const f of MODEL_SIDE_FILES) {
+    const src = path.join(v.model, f);
+    if (fs.existsSync(src) && path.resolve(src) !== path.resolve(v.out, f)) fs.copyFileSync(src, path.join(v.out, f));
+  }
+  process.stderr.write(`wrote ${v.out}\n`);
+  return 0;
+}

@@ -1,0 +1,99 @@
+// Parameter names, shapes, loading and saving of a Llama/Qwen2 model in Hugging Face layout.
+// Every tensor of the file is consumed exactly once and every shape is checked: a missing or extra name is
+// an error that names it (nanoGPT-style strict loader). ttrl keeps HF names and HF layouts ((out, in)
+// Linear weights), so saving is the identity and no transposes are needed anywhere.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Backend, Buf } from '../tensor/backend.js';
+import type { ModelConfig } from './config.js';
+import { readSafetensors, writeSafetensors, type HostTensor } from './safetensors.js';
+import { TtrlError } from '../util/errors.js';
+
+export interface Param {
+  name: string;
+  shape: number[];
+  buf: Buf;
+  /** Gradient accumulator, allocated on first use. */
+  grad: Buf | null;
+}
+
+/** The expected parameter names and shapes (HF names), in a stable order. */
+export function paramSpecs(cfg: ModelConfig): [string, number[]][] {
+  const { hidden: C, intermediate: F, nHeads: H, nKvHeads: G, headDim: D, vocabSize: V } = cfg;
+  const specs: [string, number[]][] = [['model.embed_tokens.weight', [V, C]]];
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const p = `model.layers.${l}.`;
+    specs.push([`${p}input_layernorm.weight`, [C]]);
+    specs.push([`${p}self_attn.q_proj.weight`, [H * D, C]]);
+    specs.push([`${p}self_attn.k_proj.weight`, [G * D, C]]);
+    specs.push([`${p}self_attn.v_proj.weight`, [G * D, C]]);
+    if (cfg.attnBias) {
+      specs.push([`${p}self_attn.q_proj.bias`, [H * D]]);
+      specs.push([`${p}self_attn.k_proj.bias`, [G * D]]);
+      specs.push([`${p}self_attn.v_proj.bias`, [G * D]]);
+    }
+    specs.push([`${p}self_attn.o_proj.weight`, [C, H * D]]);
+    specs.push([`${p}post_attention_layernorm.weight`, [C]]);
+    specs.push([`${p}mlp.gate_proj.weight`, [F, C]]);
+    specs.push([`${p}mlp.up_proj.weight`, [F, C]]);
+    specs.push([`${p}mlp.down_proj.weight`, [C, F]]);
+  }
+  specs.push(['model.norm.weight', [C]]);
+  if (!cfg.tieEmbeddings) specs.push(['lm_head.weight', [V, C]]);
+  return specs;
+}
+
+/** Check a host tensor map against the config and move it onto the backend. */
+export function paramsFromHost(cfg: ModelConfig, tensors: Map<string, HostTensor>, be: Backend, where: string): Map<string, Param> {
+  const out = new Map<string, Param>();
+  for (const [name, shape] of paramSpecs(cfg)) {
+    const t = tensors.get(name);
+    if (!t) throw new TtrlError(`${where}: missing tensor "${name}" (expected shape [${shape}])`);
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+      throw new TtrlError(`${where}: tensor "${name}" has shape [${t.shape}], expected [${shape}] from config.json`);
+    }
+    out.set(name, { name, shape, buf: be.fromHost(t.data), grad: null });
+    tensors.delete(name);
+  }
+  for (const name of tensors.keys()) {
+    // HF never reads these: a tied head stored anyway, and RoPE buffers from old checkpoints.
+    if (name === 'lm_head.weight' && cfg.tieEmbeddings) continue;
+    if (name.endsWith('rotary_emb.inv_freq')) continue;
+    throw new TtrlError(`${where}: unexpected tensor "${name}" (not part of a ${cfg.modelType} model with this config.json)`);
+  }
+  return out;
+}
+
+/** Freshly initialised parameters (HF's init: normal(0, std) for matrices, ones for norms, zeros for biases). */
+export function initParams(cfg: ModelConfig, be: Backend, normal: () => number, std = 0.02): Map<string, Param> {
+  const out = new Map<string, Param>();
+  for (const [name, shape] of paramSpecs(cfg)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (name.endsWith('layernorm.weight') || name === 'model.norm.weight') data.fill(1);
+    else if (!name.endsWith('.bias')) for (let i = 0; i < n; i++) data[i] = normal() * std;
+    out.set(name, { name, shape, buf: be.fromHost(data), grad: null });
+  }
+  return out;
+}
+
+export function loadParams(dir: string, cfg: ModelConfig, be: Backend): Map<string, Param> {
+  return paramsFromHost(cfg, readSafetensors(dir), be, dir);
+}
+
+/** Write config.json + model.safetensors as save_pretrained does (tied head left out). */
+export function saveParams(dir: string, cfg: ModelConfig, params: Map<string, Param>, be: Backend): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const tensors: [string, HostTensor][] = [];
+  for (const p of params.values()) tensors.push([p.name, { shape: p.shape, data: be.read(p.buf) }]);
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+  for (const stale of ['model.safetensors.index.json']) fs.rmSync(path.join(dir, stale), { force: true });
+  const raw = { ...cfg.raw, torch_dtype: 'float32' };
+  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(raw, null, 2) + '\n');
+}
+
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}

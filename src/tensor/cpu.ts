@@ -1,0 +1,110 @@
+// The CPU backend: buffers are Float32Arrays, kernels run in the native addon (build/Release/ttrl_cpu.node).
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AttentionArgs, Backend, Buf, Ints } from './backend.js';
+import { TtrlError } from '../util/errors.js';
+
+class CpuBuf implements Buf {
+  constructor(readonly data: Float32Array) {}
+  get n(): number { return this.data.length; }
+}
+
+/** The Float32Array behind a CPU buffer. */
+export function arr(b: Buf): Float32Array { return (b as CpuBuf).data; }
+
+type Native = Record<string, (...args: unknown[]) => unknown>;
+
+function findAddon(): string {
+  // dist/src/tensor/cpu.js and src/tensor/cpu.ts both sit three levels below the repo root.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../..', '../..']) {
+    const p = path.resolve(here, up, 'build/Release/ttrl_cpu.node');
+    if (fs.existsSync(p)) return p;
+  }
+  throw new TtrlError('native CPU backend not built (build/Release/ttrl_cpu.node missing): run `npm ci` or `npm run install` (needs libopenblas-dev: bash scripts/setup.sh)');
+}
+
+let native: Native | null = null;
+function loadNative(): Native {
+  if (native) return native;
+  // libgomp reads its wait policy when loaded: passive workers stop OpenMP from spinning on the cores
+  // that OpenBLAS's own threads need right after.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  const require = createRequire(import.meta.url);
+  native = require(findAddon()) as Native;
+  return native;
+}
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  private nat: Native;
+
+  constructor(threads = Number(process.env.TTRL_THREADS ?? os.availableParallelism())) {
+    this.nat = loadNative();
+    this.nat.setThreads!(Math.max(1, threads));
+  }
+
+  alloc(n: number): Buf { return new CpuBuf(new Float32Array(n)); }
+  fromHost(data: Float32Array): Buf { return new CpuBuf(data); }
+  view(b: Buf, offset: number, n: number): Buf {
+    const d = arr(b);
+    if (offset < 0 || offset + n > d.length) throw new RangeError(`view [${offset}, ${offset + n}) outside buffer of ${d.length}`);
+    return new CpuBuf(d.subarray(offset, offset + n));
+  }
+  upload(dst: Buf, src: Float32Array, offset = 0): void { arr(dst).set(src, offset); }
+  read(b: Buf): Float32Array { return arr(b); }
+  copy(dst: Buf, src: Buf): void { arr(dst).set(arr(src)); }
+  fill(b: Buf, value: number): void { arr(b).fill(value); }
+
+  gemm(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
+    this.nat.gemm!(arr(C), arr(A), arr(Bm), M, N, K, transA, transB, alpha, beta);
+  }
+  addBias(y: Buf, bias: Buf, M: number, N: number): void { this.nat.addBias!(arr(y), arr(bias), M, N); }
+  biasBackward(dbias: Buf, dy: Buf, M: number, N: number): void { this.nat.biasBackward!(arr(dbias), arr(dy), M, N); }
+  add(out: Buf, a: Buf, b: Buf): void { this.nat.add!(arr(out), arr(a), arr(b)); }
+  axpy(y: Buf, x: Buf, alpha: number): void { this.nat.axpy!(arr(y), arr(x), alpha); }
+  scale(x: Buf, alpha: number): void { this.nat.scale!(arr(x), alpha); }
+  sumSquares(x: Buf): number { return this.nat.sumSquares!(arr(x)) as number; }
+
+  rmsnorm(out: Buf, rstd: Buf, x: Buf, w: Buf, M: number, C: number, eps: number): void {
+    this.nat.rmsnorm!(arr(out), arr(rstd), arr(x), arr(w), M, C, eps);
+  }
+  rmsnormBackward(dx: Buf, dw: Buf, dout: Buf, x: Buf, w: Buf, rstd: Buf, M: number, C: number): void {
+    this.nat.rmsnormBackward!(arr(dx), arr(dw), arr(dout), arr(x), arr(w), arr(rstd), M, C);
+  }
+  rope(x: Buf, pos: Ints, invFreq: Buf, M: number, nh: number, D: number, inverse: boolean): void {
+    this.nat.rope!(arr(x), pos, arr(invFreq), M, nh, D, inverse);
+  }
+  private attnObj(a: AttentionArgs): object {
+    const slots = a.slots ?? Int32Array.from({ length: a.B }, (_, i) => i);
+    return { ...a, q: arr(a.q), k: arr(a.k), v: arr(a.v), keyMask: arr(a.keyMask), slots };
+  }
+  attention(out: Buf, lse: Buf, a: AttentionArgs): void { this.nat.attention!(arr(out), arr(lse), this.attnObj(a)); }
+  attentionBackward(dq: Buf, dk: Buf, dv: Buf, dout: Buf, out: Buf, lse: Buf, a: AttentionArgs): void {
+    this.nat.attentionBackward!(arr(dq), arr(dk), arr(dv), arr(dout), arr(out), arr(lse), this.attnObj(a));
+  }
+  siluMul(out: Buf, gate: Buf, up: Buf): void { this.nat.siluMul!(arr(out), arr(gate), arr(up)); }
+  siluMulBackward(dgate: Buf, dup: Buf, dout: Buf, gate: Buf, up: Buf): void {
+    this.nat.siluMulBackward!(arr(dgate), arr(dup), arr(dout), arr(gate), arr(up));
+  }
+  embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void { this.nat.embedding!(arr(out), arr(table), ids, M, C); }
+  embeddingBackward(dtable: Buf, dout: Buf, ids: Ints, M: number, C: number): void {
+    this.nat.embeddingBackward!(arr(dtable), arr(dout), ids, M, C);
+  }
+  logSoftmaxGather(lp: Buf, ent: Buf | null, logits: Buf, targets: Ints, M: number, V: number): void {
+    this.nat.logSoftmaxGather!(arr(lp), ent ? arr(ent) : null, arr(logits), targets, M, V);
+  }
+  logSoftmaxGatherBackward(dlogits: Buf, logits: Buf, targets: Ints, dlp: Buf, dent: Buf | null, M: number, V: number): void {
+    this.nat.logSoftmaxGatherBackward!(arr(dlogits), arr(logits), targets, arr(dlp), dent ? arr(dent) : null, M, V);
+  }
+  adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void {
+    this.nat.adamw!(arr(p), arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+  }
+}
+
+let defaultBackend: CpuBackend | null = null;
+/** The process-wide CPU backend. */
+export function cpu(): CpuBackend { return (defaultBackend ??= new CpuBackend()); }
