@@ -7,6 +7,7 @@ type CommandModule = { run(argv: string[]): Promise<number | void> };
 const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
   score: { about: 'per-token log-probs of token sequences', load: () => import('./score.js') },
   sft: { about: 'supervised fine-tuning on token ids', load: () => import('./sft.js') },
+  export: { about: 'write a model as GGUF (llama.cpp, Ollama) or a clean Hugging Face folder', load: () => import('./export.js') },
 };
 
 function usage(): string {

@@ -10,17 +10,10 @@
 //    `rope_freqs.weight` tensor of D/2 factors, and llama.cpp divides each inverse frequency by its factor.
 //
 // Shape letters: V=vocab, C=hidden, F=MLP hidden, H=query heads, G=KV heads, D=head dim.
+import type { ModelConfig } from '../model/config.js';
+import { paramSpecs } from '../model/params.js';
 import { TtrlError } from '../util/errors.js';
 import { type GgufTensor, type GgufValue, type TensorDtype, f32, str, u32 } from './gguf-writer.js';
-
-/** What the exporter needs from a model config (the same field names as src/model's ModelConfig). */
-export interface ExportModelConfig {
-  modelType: 'llama' | 'qwen2';
-  vocabSize: number; hidden: number; intermediate: number; nLayers: number;
-  nHeads: number; nKvHeads: number; headDim: number;
-  ropeTheta: number; rmsEps: number; tieEmbeddings: boolean; attnBias: boolean; maxPos: number;
-  ropeScaling: null | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPos: number };
-}
 
 /** A read-only set of named float32 tensors in row-major order (a loaded checkpoint, or a generator). */
 export interface TensorSource {
@@ -43,7 +36,7 @@ export function mapSource(m: ReadonlyMap<string, { shape: readonly number[]; dat
 const FILE_TYPE: Record<TensorDtype, number> = { f32: 0, f16: 1 };
 
 /** The `general.*` and `<arch>.*` metadata llama.cpp reads for these architectures. */
-export function archMetadata(cfg: ExportModelConfig, dtype: TensorDtype, name: string): Array<[string, GgufValue]> {
+export function archMetadata(cfg: ModelConfig, dtype: TensorDtype, name: string): Array<[string, GgufValue]> {
   const a = cfg.modelType;
   return [
     ['general.architecture', str(a)],
@@ -97,7 +90,7 @@ export function permuteRopeRows(w: Float32Array, heads: number, cols: number): F
  * where s = (originalMaxPos/wavelength − low)/(high − low). Dividing HF's default inverse frequency by the
  * factor gives transformers' `_compute_llama3_parameters` result.
  */
-export function llama3RopeFactors(cfg: ExportModelConfig): Float32Array {
+export function llama3RopeFactors(cfg: ModelConfig): Float32Array {
   const rs = cfg.ropeScaling;
   if (!rs) throw new TtrlError('gguf: llama3RopeFactors needs rope_scaling');
   const d = cfg.headDim;
@@ -117,40 +110,38 @@ export function llama3RopeFactors(cfg: ExportModelConfig): Float32Array {
   return out;
 }
 
-/** HF parameter name suffix → GGUF name suffix, per decoder layer. */
-const LAYER_NAMES: ReadonlyArray<readonly [string, string]> = [
-  ['self_attn.q_proj', 'attn_q'], ['self_attn.k_proj', 'attn_k'], ['self_attn.v_proj', 'attn_v'],
-  ['self_attn.o_proj', 'attn_output'], ['mlp.gate_proj', 'ffn_gate'], ['mlp.up_proj', 'ffn_up'],
-  ['mlp.down_proj', 'ffn_down'], ['input_layernorm', 'attn_norm'], ['post_attention_layernorm', 'ffn_norm'],
-];
+/** HF parameter name → GGUF tensor name (llama.cpp's `LLM_TENSOR_NAMES`). */
+const LAYER_NAMES: Record<string, string> = {
+  'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v',
+  'self_attn.o_proj': 'attn_output', 'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up',
+  'mlp.down_proj': 'ffn_down', input_layernorm: 'attn_norm', post_attention_layernorm: 'ffn_norm',
+};
+const TOP_NAMES: Record<string, string> = {
+  'model.embed_tokens.weight': 'token_embd.weight', 'model.norm.weight': 'output_norm.weight', 'lm_head.weight': 'output.weight',
+};
+
+export function ggufName(hf: string): string {
+  const top = TOP_NAMES[hf];
+  if (top) return top;
+  const m = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(hf);
+  const g = m ? LAYER_NAMES[m[2]!] : undefined;
+  if (!m || !g) throw new TtrlError(`gguf: no llama.cpp name for tensor ${hf}`);
+  return `blk.${m[1]}.${g}.${m[3]}`;
+}
 
 interface Planned { hf: string; gguf: string; shape: number[]; permuteHeads?: number }
 
-/** Every HF tensor the config implies, with its GGUF name and expected shape. */
-function plan(cfg: ExportModelConfig, hasLmHead: boolean): Planned[] {
-  const { vocabSize: V, hidden: C, intermediate: F, nHeads: H, nKvHeads: G, headDim: D } = cfg;
+/** Every HF tensor the config implies (src/model's paramSpecs), with its GGUF name. */
+function plan(cfg: ModelConfig, hasLmHead: boolean): Planned[] {
+  const specs = paramSpecs(cfg);
+  // A tied head is not stored: llama.cpp reuses token_embd when output.weight is absent. A checkpoint
+  // that stores it anyway gets it written (llama.cpp then uses it; the values are the embedding's).
+  if (cfg.tieEmbeddings && hasLmHead) specs.push(['lm_head.weight', [cfg.vocabSize, cfg.hidden]]);
   const permute = cfg.modelType === 'llama'; // see note 1 at the top
-  const out: Planned[] = [{ hf: 'model.embed_tokens.weight', gguf: 'token_embd.weight', shape: [V, C] }];
-  const shapes: Record<string, number[]> = {
-    'self_attn.q_proj': [H * D, C], 'self_attn.k_proj': [G * D, C], 'self_attn.v_proj': [G * D, C],
-    'self_attn.o_proj': [C, H * D], 'mlp.gate_proj': [F, C], 'mlp.up_proj': [F, C], 'mlp.down_proj': [C, F],
-    input_layernorm: [C], post_attention_layernorm: [C],
-  };
-  const bias = cfg.attnBias || cfg.modelType === 'qwen2'; // Qwen2 always has q/k/v biases (llama.cpp requires them)
-  for (let i = 0; i < cfg.nLayers; i++) {
-    for (const [hf, gg] of LAYER_NAMES) {
-      const heads = !permute ? undefined : hf === 'self_attn.q_proj' ? H : hf === 'self_attn.k_proj' ? G : undefined;
-      const shape = shapes[hf]!;
-      out.push({ hf: `model.layers.${i}.${hf}.weight`, gguf: `blk.${i}.${gg}.weight`, shape, permuteHeads: heads });
-      if (bias && (gg === 'attn_q' || gg === 'attn_k' || gg === 'attn_v')) {
-        out.push({ hf: `model.layers.${i}.${hf}.bias`, gguf: `blk.${i}.${gg}.bias`, shape: [shape[0]!], permuteHeads: heads });
-      }
-    }
-  }
-  out.push({ hf: 'model.norm.weight', gguf: 'output_norm.weight', shape: [C] });
-  // A tied head is not stored: llama.cpp reuses token_embd when output.weight is absent.
-  if (!cfg.tieEmbeddings || hasLmHead) out.push({ hf: 'lm_head.weight', gguf: 'output.weight', shape: [V, C] });
-  return out;
+  return specs.map(([hf, shape]) => {
+    const heads = !permute ? undefined : hf.includes('.self_attn.q_proj.') ? cfg.nHeads : hf.includes('.self_attn.k_proj.') ? cfg.nKvHeads : undefined;
+    return { hf, gguf: ggufName(hf), shape, permuteHeads: heads };
+  });
 }
 
 /** HF keeps these non-parameter buffers in some old checkpoints; llama.cpp computes them itself. */
@@ -168,7 +159,7 @@ function concat(chunks: Iterable<Float32Array>, n: number): Float32Array {
  * once and its shape checked: a missing, unexpected or misshapen tensor throws, naming it. 2-D weights are
  * stored as `dtype`; 1-D tensors (norms, biases, rope factors) stay F32, as convert_hf_to_gguf.py keeps them.
  */
-export function ggufTensors(cfg: ExportModelConfig, src: TensorSource, dtype: TensorDtype): GgufTensor[] {
+export function ggufTensors(cfg: ModelConfig, src: TensorSource, dtype: TensorDtype): GgufTensor[] {
   const have = new Set([...src.names()].filter((n) => !IGNORED.test(n)));
   const planned = plan(cfg, have.has('lm_head.weight'));
   const missing = planned.filter((p) => !have.has(p.hf)).map((p) => p.hf);

@@ -1,6 +1,7 @@
 // One GGUF file from a model config, its weights and its tokenizer metadata: the architecture metadata,
 // then the tokenizer metadata, then the tensors (see gguf-llama.ts, gguf-vocab.ts, gguf-writer.ts).
-import { type ExportModelConfig, type TensorSource, archMetadata, ggufTensors } from './gguf-llama.js';
+import type { ModelConfig } from '../model/config.js';
+import { type TensorSource, archMetadata, ggufTensors } from './gguf-llama.js';
 import { type GgufValue, type TensorDtype, writeGguf } from './gguf-writer.js';
 
 export interface GgufWriteResult {
@@ -15,7 +16,7 @@ export interface GgufWriteResult {
  * bpeVocabMetadata / byteVocabMetadata. Throws before creating the file when a tensor is missing,
  * unexpected or misshapen.
  */
-export function writeModelGguf(out: string, cfg: ExportModelConfig, src: TensorSource,
+export function writeModelGguf(out: string, cfg: ModelConfig, src: TensorSource,
   vocab: Array<[string, GgufValue]>, opts: { dtype: TensorDtype; name: string }): GgufWriteResult {
   const tensors = ggufTensors(cfg, src, opts.dtype);
   const metadata = [...archMetadata(cfg, opts.dtype, opts.name), ...vocab];

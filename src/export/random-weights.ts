@@ -6,7 +6,9 @@
 // normal because it is several times faster to draw and the distribution does not matter for speed),
 // RMSNorm weights 1, biases 0.
 import { Rng } from '../util/rng.js';
-import type { ExportModelConfig, TensorSource } from './gguf-llama.js';
+import type { ModelConfig } from '../model/config.js';
+import { paramSpecs } from '../model/params.js';
+import type { TensorSource } from './gguf-llama.js';
 
 /** Values per chunk: 4 MiB of float32. */
 const CHUNK = 1 << 20;
@@ -18,41 +20,14 @@ function nameHash(s: string): number {
   return h;
 }
 
-/** HF parameter names and row-major shapes of a Llama / Qwen2 checkpoint with this config. */
-export function checkpointShapes(cfg: ExportModelConfig): Map<string, number[]> {
-  const { vocabSize: V, hidden: C, intermediate: F, nHeads: H, nKvHeads: G, headDim: D } = cfg;
-  const m = new Map<string, number[]>([['model.embed_tokens.weight', [V, C]]]);
-  const bias = cfg.attnBias || cfg.modelType === 'qwen2';
-  for (let i = 0; i < cfg.nLayers; i++) {
-    const p = `model.layers.${i}.`;
-    m.set(`${p}self_attn.q_proj.weight`, [H * D, C]);
-    m.set(`${p}self_attn.k_proj.weight`, [G * D, C]);
-    m.set(`${p}self_attn.v_proj.weight`, [G * D, C]);
-    if (bias) {
-      m.set(`${p}self_attn.q_proj.bias`, [H * D]);
-      m.set(`${p}self_attn.k_proj.bias`, [G * D]);
-      m.set(`${p}self_attn.v_proj.bias`, [G * D]);
-    }
-    m.set(`${p}self_attn.o_proj.weight`, [C, H * D]);
-    m.set(`${p}mlp.gate_proj.weight`, [F, C]);
-    m.set(`${p}mlp.up_proj.weight`, [F, C]);
-    m.set(`${p}mlp.down_proj.weight`, [C, F]);
-    m.set(`${p}input_layernorm.weight`, [C]);
-    m.set(`${p}post_attention_layernorm.weight`, [C]);
-  }
-  m.set('model.norm.weight', [C]);
-  if (!cfg.tieEmbeddings) m.set('lm_head.weight', [V, C]);
-  return m;
-}
-
 /** A TensorSource of random weights: the same (cfg, seed) always yields the same values. */
-export function randomWeights(cfg: ExportModelConfig, seed: number): TensorSource {
-  const shapes = checkpointShapes(cfg);
+export function randomWeights(cfg: ModelConfig, seed: number): TensorSource {
+  const shapes = new Map(paramSpecs(cfg));
   const half = 0.02 * Math.sqrt(3); // uniform on [-half, half] has std 0.02
   function* chunks(name: string): Iterable<Float32Array> {
     const shape = shapes.get(name)!;
     const n = shape.reduce((a, b) => a * b, 1);
-    const fill = name.endsWith('norm.weight') ? 1 : name.endsWith('.bias') ? 0 : undefined;
+    const fill = name.endsWith('layernorm.weight') || name === 'model.norm.weight' ? 1 : name.endsWith('.bias') ? 0 : undefined;
     for (let start = 0, k = 0; start < n; start += CHUNK, k++) {
       const out = new Float32Array(Math.min(CHUNK, n - start));
       if (fill !== undefined) { out.fill(fill); yield out; continue; }

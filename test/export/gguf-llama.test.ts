@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.js';
 import { archMetadata, ggufTensors, llama3RopeFactors, mapSource, permuteRopeRows } from '../../src/export/gguf-llama.js';
-import { fixtureConfig, fixtureWeights, readReference } from './fixtures.js';
+import { fixture, readReference } from './fixtures.js';
 
 // D = head dim, H = heads, C = input columns.
 
@@ -62,7 +62,7 @@ test('permuteRopeRows: hand-checked order for one head of 4 rows', () => {
 });
 
 test('llama3RopeFactors: default inv_freq / factor equals transformers\' llama3 inv_freq (fixture rope table)', () => {
-  const cfg = fixtureConfig('llama3');
+  const { cfg } = fixture('llama3');
   const rope = (readReference('llama3') as unknown as { rope: { inv_freq: number[]; inv_freq_default: number[] } }).rope;
   const f = llama3RopeFactors(cfg);
   assert.equal(f.length, 8);
@@ -74,8 +74,7 @@ test('llama3RopeFactors: default inv_freq / factor equals transformers\' llama3 
 });
 
 test('ggufTensors: llama names, shapes (ne reversed by the writer), permuted q/k, untied output', () => {
-  const cfg = fixtureConfig('llama');
-  const w = fixtureWeights('llama');
+  const { cfg, weights: w } = fixture('llama');
   const ts = ggufTensors(cfg, mapSource(w), 'f16');
   const by = new Map(ts.map((t) => [t.name, t]));
   assert.equal(ts.length, 1 + 2 * 9 + 2);
@@ -95,20 +94,18 @@ test('ggufTensors: llama names, shapes (ne reversed by the writer), permuted q/k
 });
 
 test('ggufTensors: qwen2 keeps q/k unpermuted, has biases, and a tied head writes no output.weight; llama3 adds rope_freqs', () => {
-  const cfg = fixtureConfig('qwen2');
-  const w = fixtureWeights('qwen2');
+  const { cfg, weights: w } = fixture('qwen2');
   const by = new Map(ggufTensors(cfg, mapSource(w), 'f32').map((t) => [t.name, t]));
   assert.ok(!by.has('output.weight'));
   assert.deepEqual(by.get('blk.0.attn_q.bias')!.shape, [64]);
   assert.deepEqual([...by.get('blk.1.attn_q.weight')!.chunks()][0], w.get('model.layers.1.self_attn.q_proj.weight')!.data);
-  const l3 = ggufTensors(fixtureConfig('llama3'), mapSource(fixtureWeights('llama3')), 'f32');
+  const l3 = ggufTensors(fixture('llama3').cfg, mapSource(fixture('llama3').weights), 'f32');
   assert.equal(l3[0]!.name, 'rope_freqs.weight');
   assert.deepEqual(l3[0]!.shape, [8]);
 });
 
 test('ggufTensors: a missing, extra or misshapen tensor is an error naming it', () => {
-  const cfg = fixtureConfig('llama');
-  const w = fixtureWeights('llama');
+  const { cfg, weights: w } = fixture('llama');
   const without = new Map(w); without.delete('model.layers.1.mlp.up_proj.weight');
   assert.throws(() => ggufTensors(cfg, mapSource(without), 'f32'), /lacks model\.layers\.1\.mlp\.up_proj\.weight/);
   const extra = new Map(w); extra.set('model.layers.0.self_attn.q_norm.weight', { shape: [16], data: new Float32Array(16) });
@@ -120,7 +117,7 @@ test('ggufTensors: a missing, extra or misshapen tensor is an error naming it', 
 });
 
 test('archMetadata: the keys llama.cpp reads, from config.json', () => {
-  const md = new Map(archMetadata(fixtureConfig('qwen2'), 'f16', 'x'));
+  const md = new Map(archMetadata(fixture('qwen2').cfg, 'f16', 'x'));
   assert.deepEqual(md.get('general.architecture'), { type: 'string', value: 'qwen2' });
   assert.deepEqual(md.get('general.file_type'), { type: 'u32', value: 1 });
   assert.deepEqual(md.get('qwen2.attention.head_count_kv'), { type: 'u32', value: 2 });

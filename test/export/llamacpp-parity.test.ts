@@ -12,7 +12,8 @@ import type * as NodeLlamaCpp from 'node-llama-cpp';
 import { mapSource } from '../../src/export/gguf-llama.js';
 import { writeModelGguf } from '../../src/export/gguf-model.js';
 import { byteVocabMetadata } from '../../src/export/gguf-vocab.js';
-import { fixtureConfig, fixtureWeights, readReference } from './fixtures.js';
+import { configSpecialIds } from '../../src/export/export.js';
+import { fixture, readReference } from './fixtures.js';
 import { cpuLlama, exactContext, greedyByLogits, greedyBySampler, loadNodeLlamaCpp, logitsAt, logProb } from './llamacpp.js';
 
 const { nlc, skip } = await loadNodeLlamaCpp();
@@ -25,9 +26,9 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function exportFixture(name: string, dtype: 'f32' | 'f16', dir: string): string {
-  const cfg = fixtureConfig(name);
+  const { cfg, weights } = fixture(name);
   const out = path.join(dir, `${name}-${dtype}.gguf`);
-  writeModelGguf(out, cfg, mapSource(fixtureWeights(name)), byteVocabMetadata(cfg.vocabSize, { bos: cfg.bosId, eos: cfg.eosId }), { dtype, name });
+  writeModelGguf(out, cfg, mapSource(weights), byteVocabMetadata(cfg.vocabSize, configSpecialIds(cfg)), { dtype, name });
   return out;
 }
 
@@ -39,7 +40,7 @@ describe('GGUF export runs in llama.cpp like transformers', { skip }, () => {
 
   for (const name of ['llama', 'qwen2', 'llama3']) {
     test(`${name}: metadata, logits, log-probs and greedy tokens`, async (t) => {
-      const cfg = fixtureConfig(name);
+      const { cfg } = fixture(name);
       const ref = readReference(name);
       const file = exportFixture(name, 'f32', dir);
 
@@ -61,7 +62,7 @@ describe('GGUF export runs in llama.cpp like transformers', { skip }, () => {
         assert.equal(model.embeddingVectorSize, cfg.hidden);
         assert.equal(model.fileInsights.totalLayers, cfg.nLayers + 1);
         assert.equal(model.vocabularyType, 'bpe');
-        assert.equal(model.tokens.eos, cfg.eosId ?? null);
+        assert.equal(model.tokens.eos, cfg.eosIds[0] ?? null);
         assert.equal(model.tokens.bos, cfg.bosId ?? null);
         assert.match(model.typeDescription, new RegExp(`^${cfg.modelType} .*all F32`));
 

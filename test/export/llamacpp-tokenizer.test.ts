@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as NodeLlamaCpp from 'node-llama-cpp';
-import type { ExportModelConfig } from '../../src/export/gguf-llama.js';
+import { parseConfig } from '../../src/model/config.js';
 import { writeModelGguf } from '../../src/export/gguf-model.js';
 import { bpeVocabMetadata } from '../../src/export/gguf-vocab.js';
 import { randomWeights } from '../../src/export/random-weights.js';
@@ -16,10 +16,11 @@ import { cpuLlama, loadNodeLlamaCpp } from './llamacpp.js';
 
 const { nlc, skip } = await loadNodeLlamaCpp();
 
-const CFG: ExportModelConfig = {
-  modelType: 'qwen2', vocabSize: 272, hidden: 32, intermediate: 64, nLayers: 1, nHeads: 2, nKvHeads: 1, headDim: 16,
-  ropeTheta: 1e6, rmsEps: 1e-6, tieEmbeddings: true, attnBias: true, maxPos: 64, ropeScaling: null,
-};
+const CFG = parseConfig({
+  model_type: 'qwen2', vocab_size: 272, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1,
+  num_attention_heads: 2, num_key_value_heads: 1, rope_theta: 1e6, rms_norm_eps: 1e-6, tie_word_embeddings: true,
+  max_position_embeddings: 64,
+});
 
 describe('embedded byte-level BPE tokenizer in llama.cpp', { skip }, () => {
   let llama: NodeLlamaCpp.Llama;
