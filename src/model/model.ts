@@ -51,12 +51,15 @@ export interface ForwardState {
   entropy: Float32Array | null;
   rows: Int32Array;     // positions with a target
   checkpoint: boolean;
+  temperature: number;
 }
 
 export interface ForwardOpts {
   /** Recompute each layer during backward instead of storing its activations. */
   checkpoint?: boolean;
   entropy?: boolean;
+  /** Scores log_softmax(logits / temperature), as verl's actor does for rollouts sampled at T ≠ 1. */
+  temperature?: number;
 }
 
 /** Rows of the head computed at once: bounds the (rows, V) logits buffer to ~64 MB. */
@@ -249,7 +252,8 @@ export class Model {
     const xsel = this.scratch('xsel', R * C);
     this.be.embedding(xsel, xf, rows, R, C);
     const lpSel = new Float32Array(R), entSel = opts.entropy ? new Float32Array(R) : null;
-    this.headChunks(R, (r0, rc, _xs, logits) => {
+    const temperature = opts.temperature ?? 1;
+    this.headChunks(R, temperature, (r0, rc, _xs, logits) => {
       const lp = this.scratch('lpc', rc), ent = entSel ? this.scratch('entc', rc) : null;
       const tg = Int32Array.from({ length: rc }, (_, i) => targets[rows[r0 + i]!]!);
       this.be.logSoftmaxGather(lp, ent, logits, tg, rc, V);
@@ -258,11 +262,11 @@ export class Model {
     }, xsel);
     const logprobs = new Float32Array(M), entropy = entSel ? new Float32Array(M) : null;
     for (let i = 0; i < R; i++) { logprobs[rows[i]!] = lpSel[i]!; if (entropy) entropy[rows[i]!] = entSel![i]!; }
-    return { batch, logprobs, entropy, rows, checkpoint };
+    return { batch, logprobs, entropy, rows, checkpoint, temperature };
   }
 
-  /** Calls fn on chunks of the selected rows with their logits (rc, V) computed. */
-  private headChunks(R: number, fn: (r0: number, rc: number, xs: Buf, logits: Buf) => void, xsel: Buf): void {
+  /** Calls fn on chunks of the selected rows with their logits (rc, V) / temperature computed. */
+  private headChunks(R: number, temperature: number, fn: (r0: number, rc: number, xs: Buf, logits: Buf) => void, xsel: Buf): void {
     const C = this.cfg.hidden, V = this.cfg.vocabSize;
     const chunk = Math.max(1, Math.min(R, Math.floor(HEAD_CHUNK_FLOATS / V)));
     for (let r0 = 0; r0 < R; r0 += chunk) {
@@ -270,6 +274,7 @@ export class Model {
       const xs = this.be.view(xsel, r0 * C, rc * C);
       const logits = this.scratch('logits', rc * V);
       this.linear(logits, xs, this.head, null, rc);
+      if (temperature !== 1) this.be.scale(logits, 1 / temperature);
       fn(r0, rc, xs, logits);
     }
   }
@@ -287,12 +292,13 @@ export class Model {
     const xsel = this.scratch('xsel', R * C);
     const dxsel = this.scratch('dxsel', R * C);
     // head: recompute each chunk's logits, turn them into dlogits in place, then the two GEMMs
-    this.headChunks(R, (r0, rc, xs, logits) => {
+    this.headChunks(R, st.temperature, (r0, rc, xs, logits) => {
       const tg = Int32Array.from({ length: rc }, (_, i) => batch.targets[rows[r0 + i]!]!);
       const dlp = this.scratch('dlpc', rc), dent = dentropy ? this.scratch('dentc', rc) : null;
       be.upload(dlp, Float32Array.from({ length: rc }, (_, i) => dlogprobs[rows[r0 + i]!]!));
       if (dent) be.upload(dent, Float32Array.from({ length: rc }, (_, i) => dentropy![rows[r0 + i]!]!));
       be.logSoftmaxGatherBackward(logits, logits, tg, dlp, dent, rc, V);
+      if (st.temperature !== 1) be.scale(logits, 1 / st.temperature);  // d(logits/T)/dlogits
       const head = this.head;
       if (this.trainable) be.gemm(this.gradOf(head), logits, xs, V, C, rc, true, false, 1, 1);
       be.gemm(be.view(dxsel, r0 * C, rc * C), logits, head.buf, rc, C, V, false, false, 1, 0);

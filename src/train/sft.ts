@@ -3,7 +3,7 @@
 // to pretrain its base model.
 import type { Model, Batch } from '../model/model.js';
 import { Optimizer, clipGradNorm, type OptimConfig } from './optim.js';
-import { Rng } from '../util/rng.js';
+import { epochOrder } from '../data/batches.js';
 import { TtrlError } from '../util/errors.js';
 
 /** One training sequence; loss on the tokens at index ≥ lossFrom (1 = every next token). */
@@ -38,11 +38,6 @@ export function packBatch(exs: SftExample[], vocabSize: number): Batch {
   return { B, T, ids, mask, targets };
 }
 
-/** The order examples are visited in: a fresh seeded shuffle each epoch. */
-export function epochOrder(n: number, seed: number, epoch: number): number[] {
-  return new Rng(seed, 0x5f7, epoch).shuffle(Array.from({ length: n }, (_, i) => i));
-}
-
 /** Runs `steps` optimizer steps; returns the optimizer (to save its state) and the per-step losses. */
 export function sft(model: Model, data: SftExample[], o: SftOptions): { optimizer: Optimizer; losses: number[] } {
   if (data.length === 0) throw new TtrlError('sft: no training examples');
@@ -53,9 +48,11 @@ export function sft(model: Model, data: SftExample[], o: SftOptions): { optimize
   for (let step = startStep; step < startStep + o.steps; step++) {
     // the batch for a step depends only on (seed, step): resuming continues the same stream
     const batchIdx: number[] = [];
+    let order: number[] = [], orderEpoch = -1;
     for (let i = 0; i < o.batchSize; i++) {
       const k = step * o.batchSize + i, epoch = Math.floor(k / data.length);
-      batchIdx.push(epochOrder(data.length, o.seed, epoch)[k % data.length]!);
+      if (epoch !== orderEpoch) { order = epochOrder(data.length, o.seed, epoch); orderEpoch = epoch; }
+      batchIdx.push(order[k % data.length]!);
     }
     const exs = batchIdx.map((i) => data[i]!);
     const nTargets = exs.reduce((a, e) => a + Math.max(0, e.ids.length - Math.max(1, e.lossFrom)), 0);

@@ -1,0 +1,58 @@
+// `ttrl eval --model DIR --data FILE [--k 16] [--json]`: pass@1 (avg@k), maj@k, best@k and greedy accuracy.
+import { parseArgs } from 'node:util';
+import { loadModel } from '../model/model.js';
+import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
+import { loadLabeled } from '../data/dataset.js';
+import { evaluate } from '../rl/evaluate.js';
+import { Progress } from '../util/progress.js';
+import { TtrlError, check } from '../util/errors.js';
+
+const HELP = `usage: ttrl eval --model DIR --data FILE [options]
+  --k K                 samples per problem (default 16, the paper's avg@16)
+  --temperature T       (default 0.6)    --top-p P (default 0.95)
+  --max-new-tokens N    (default 3072)
+  --limit N             only the first N problems
+  --prompt-key / --answer-key   field names (default prompt / answer)
+  --raw                 no chat template     --system TEXT   system prompt
+  --choices             multiple-choice answers (GPQA letters)
+  --no-greedy           skip the greedy pass
+  --seed S              (default 0)          --json   one JSON line on stdout`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, strict: true, options: {
+    model: { type: 'string' }, data: { type: 'string' }, k: { type: 'string', default: '16' },
+    temperature: { type: 'string', default: '0.6' }, 'top-p': { type: 'string', default: '0.95' },
+    'max-new-tokens': { type: 'string', default: '3072' }, limit: { type: 'string' },
+    'prompt-key': { type: 'string', default: 'prompt' }, 'answer-key': { type: 'string', default: 'answer' },
+    raw: { type: 'boolean', default: false }, system: { type: 'string' }, choices: { type: 'boolean', default: false },
+    'no-greedy': { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
+    json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+  } });
+  if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
+  check(v.model, '--model DIR is required');
+  check(v.data, '--data FILE is required');
+  const num = (flag: string, s: string): number => {
+    const x = Number(s);
+    if (!Number.isFinite(x) || x < 0) throw new TtrlError(`--${flag} must be a non-negative number, got ${s}`);
+    return x;
+  };
+  const model = loadModel(v.model);
+  const tok = await loadTokenizer(v.model);
+  let data = await loadLabeled(v.data, { promptKey: v['prompt-key'], answerKey: v['answer-key'] });
+  if (v.limit) data = data.slice(0, num('limit', v.limit));
+  const prompts = data.map((x) => ({
+    ids: buildPrompt(tok, x.prompt, { mode: v.raw ? 'raw' : 'chat', ...(v.system !== undefined ? { system: v.system } : {}) }).ids,
+    answer: x.answer,
+  }));
+  const k = num('k', v.k);
+  check(Number.isInteger(k) && k >= 1, `--k must be a positive integer, got ${v.k}`);
+  const bar = new Progress('eval', prompts.length * k, { unit: 'sample' });
+  const r = evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), {
+    k, temperature: num('temperature', v.temperature), topP: num('top-p', v['top-p']), maxNewTokens: num('max-new-tokens', v['max-new-tokens']),
+    eosIds: tok.eosIds.length ? tok.eosIds : model.cfg.eosIds, seed: num('seed', v.seed), greedy: !v['no-greedy'], choices: v.choices,
+  }, (p) => bar.update(p.samplesDone));
+  bar.finish();
+  if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
+  else process.stdout.write(`problems ${r.n_problems}  pass@1 (avg@${r.k}) ${r.pass1.toFixed(4)}  maj@${r.k} ${r.maj.toFixed(4)}  best@${r.k} ${r.best.toFixed(4)}  greedy ${r.greedy === null ? '-' : r.greedy.toFixed(4)}\n`);
+  return 0;
+}

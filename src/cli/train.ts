@@ -1,0 +1,36 @@
+// `ttrl train --config run.yaml [--out DIR] [--max-steps N] [--save-every K] [--resume] [--section.key VALUE ...]`
+import { parseArgs } from 'node:util';
+import { loadConfig, configArgOptions, overridesFromArgs, describeConfig } from '../rl/config-io.js';
+import { train } from '../rl/trainer.js';
+import { TtrlError } from '../util/errors.js';
+
+const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE ...]
+  --config FILE      YAML or JSON config (keys below); flags override its keys
+  --out DIR          run directory (default run.out_dir/run.name)
+  --max-steps N      stop after N training steps
+  --save-every K     checkpoint every K steps (= --run.save_every K)
+  --resume           continue from the run directory's last checkpoint
+  --quiet            no progress output
+
+config keys (default, source):`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, strict: true, options: {
+    config: { type: 'string' }, out: { type: 'string' }, 'max-steps': { type: 'string' }, 'save-every': { type: 'string' },
+    resume: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+    ...configArgOptions(),
+  } });
+  if (v.help) { process.stdout.write(`${HELP}\n${describeConfig().map((l) => '  ' + l).join('\n')}\n`); return 0; }
+  const overrides = overridesFromArgs(v);
+  if (v['save-every'] !== undefined) overrides.push(`run.save_every=${v['save-every']}`);
+  if (!v.config && overrides.length === 0) throw new TtrlError('--config FILE is required (see ttrl train --help)');
+  const cfg = loadConfig(v.config ?? null, overrides);
+  let maxSteps: number | undefined;
+  if (v['max-steps'] !== undefined) {
+    maxSteps = Number(v['max-steps']);
+    if (!Number.isInteger(maxSteps) || maxSteps < 0) throw new TtrlError(`--max-steps must be a non-negative integer, got ${v['max-steps']}`);
+  }
+  const res = await train(cfg, { out: v.out, resume: v.resume, maxSteps, quiet: v.quiet });
+  process.stderr.write(`${res.stopped ? 'stopped' : 'done'}: ${res.steps} steps in ${res.runDir}\n`);
+  return res.stopped ? 130 : 0;
+}

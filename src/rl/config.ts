@@ -1,0 +1,155 @@
+// The training configuration: one strict schema per concern, every field with its default and where that
+// default comes from. [TTRL.md] = /work/shared/TTRL.md's table (the paper's settings as its code ran
+// them); [verl] = the TTRL fork of verl; [ttrl] = a choice of this project. Unknown keys are rejected with
+// their path. Loading, CLI overrides and dumping are in config-io.ts.
+import path from 'node:path';
+import * as z from 'zod';
+
+const posInt = () => z.int().min(1);
+const share = () => z.number().min(0).max(1);
+
+export const ModelConfig = z.strictObject({
+  path: z.string().min(1).describe('model folder: config.json, tokenizer, *.safetensors [required]'),
+  chat_template: z.boolean().default(true).describe("send the question as one user message through the model's chat template [TTRL.md: Prompt]"),
+  system_prompt: z.string().nullable().default(null).describe("system message; null = the template's default (Qwen2.5-Math adds its \\boxed{} instruction) [TTRL.md: Prompt]"),
+  prompt_suffix: z.string().default('').describe('text appended to every question [ttrl; the TTRL data holds only the question]'),
+});
+
+export const DataConfig = z.strictObject({
+  path: z.string().min(1).describe('problems: .json array, .jsonl or .parquet [required]'),
+  format: z.enum(['auto', 'json', 'jsonl', 'parquet']).default('auto').describe('file format; auto = by extension [ttrl]'),
+  prompt_key: z.string().min(1).default('prompt').describe('field holding the question (dots reach into objects) [ttrl-bench files; verl data.prompt_key]'),
+  answer_key: z.string().min(1).default('answer').describe('field holding the gold answer, used only for eval and diagnostics [ttrl-bench files]'),
+  id_key: z.string().min(1).nullable().default(null).describe('field holding the problem id; null = id, else unique_id, else the row index [ttrl-bench files]'),
+  prompts_per_step: posInt().default(8).describe('prompts per training step [TTRL.md; verl data.train_batch_size]'),
+  shuffle: z.boolean().default(true).describe('reshuffle the prompts every epoch [TTRL.md]'),
+  drop_last: z.boolean().default(true).describe('drop the incomplete last batch of an epoch [TTRL.md]'),
+  max_prompt_len: posInt().default(1024).describe('prompt tokens at most; longer prompts are an error [TTRL.md: 512 AIME, 1024 AMC]'),
+});
+
+export const RolloutConfig = z.strictObject({
+  n_votes: posInt().default(64).describe('responses sampled per prompt; all vote and all are rewarded [TTRL.md: N]'),
+  n_train: posInt().default(32).describe('responses per prompt kept for the update [TTRL.md: M]'),
+  train_select: z.enum(['first', 'random']).default('first').describe('which n_train responses are kept [TTRL.md: the first M in sampling order]'),
+  temperature: z.number().min(0).default(1.0).describe('rollout temperature [TTRL.md: 1.0; 0.6 for non-Math, non-reasoning models]'),
+  top_p: z.number().gt(0).max(1).default(1.0).describe('nucleus sampling mass [TTRL.md]'),
+  top_k: z.int().min(0).default(0).describe("top-k sampling; 0 = off (vLLM's -1) [verl rollout default]"),
+  min_p: share().default(0).describe('min-p sampling; 0 = off [vLLM default]'),
+  max_response_len: posInt().default(3072).describe('response tokens at most; longer ones are truncated [TTRL.md]'),
+});
+
+export const RewardConfig = z.strictObject({
+  mode: z.enum(['ttrl', 'oracle', 'none']).default('ttrl').describe('ttrl: majority-vote label; oracle: gold label (upper bound, uses labels); none: no updates (baseline) [ttrl]'),
+  min_vote_share: share().default(0).describe('skip a prompt whose winning answer has a smaller vote share; 0 = off [ttrl safeguard, not in the paper]'),
+});
+
+export const AlgorithmConfig = z.strictObject({
+  adv: z.enum(['grpo', 'drgrpo']).default('grpo').describe('advantage: grpo = (r - mean)/(std + eps); drgrpo = r - mean [TTRL.md]'),
+  adv_eps: z.number().gt(0).default(1e-6).describe('epsilon added to the group std [verl compute_grpo_outcome_advantage]'),
+  clip_low: z.number().min(0).lt(1).default(0.2).describe('PPO ratio lower clip 1 - clip_low [TTRL.md]'),
+  clip_high: z.number().min(0).default(0.2).describe('PPO ratio upper clip 1 + clip_high [TTRL.md]'),
+  clip_ratio_c: z.number().gt(1).default(3.0).describe('dual-clip cap c·|A| for negative advantages [TTRL.md]'),
+  loss_agg: z.enum(['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum']).default('token-mean').describe('loss aggregation [TTRL.md]'),
+  loss_norm: z.enum(['mini-batch', 'micro-batch']).default('mini-batch').describe('normalise by mini-batch totals, or per micro-batch as verl does [ttrl; see docs/rl.md]'),
+  kl_coef: z.number().min(0).default(0.001).describe('KL-in-loss coefficient; 0 = no reference model [TTRL.md]'),
+  kl_type: z.enum(['kl', 'abs', 'mse', 'low_var_kl']).default('low_var_kl').describe('KL estimator (low_var_kl = k3) [TTRL.md]'),
+  entropy_coeff: z.number().min(0).default(0).describe('entropy bonus; entropy is logged either way [TTRL.md]'),
+  ppo_epochs: posInt().default(1).describe('passes over each step\'s responses [TTRL.md]'),
+});
+
+export const OptimConfig = z.strictObject({
+  name: z.literal('adamw').default('adamw').describe('optimizer [TTRL.md]'),
+  lr: z.number().gt(0).default(5e-7).describe('peak learning rate [TTRL.md]'),
+  betas: z.tuple([share(), share()]).default([0.9, 0.999]).describe('AdamW betas [TTRL.md]'),
+  weight_decay: z.number().min(0).default(0.01).describe('decoupled weight decay [TTRL.md]'),
+  eps: z.number().gt(0).default(1e-8).describe('AdamW epsilon [torch default, as verl]'),
+  grad_clip: z.number().gt(0).default(1.0).describe('global grad-norm clip [TTRL.md]'),
+  schedule: z.enum(['constant', 'linear-warmup', 'cosine']).default('cosine').describe('lr schedule, one step per training step [TTRL.md]'),
+  warmup_ratio: z.number().min(0).lt(1).default(0.03).describe('warmup steps = floor(ratio × total steps) [TTRL.md]'),
+  warmup_steps: z.int().min(0).nullable().default(null).describe('warmup steps; overrides warmup_ratio when set [verl lr_warmup_steps]'),
+  min_lr: z.number().min(0).default(0).describe('cosine floor [TTRL.md: cosine to 0]'),
+  mini_batch: posInt().default(32).describe('responses per optimizer step [TTRL.md: one prompt\'s 32 responses]'),
+  micro_batch: posInt().default(1).describe('responses per forward/backward (gradient accumulation); a memory knob [ttrl]'),
+});
+
+export const EvalConfig = z.strictObject({
+  every: z.int().min(0).default(2).describe('evaluate every this many steps; 0 = off [TTRL.md]'),
+  at_start: z.boolean().default(true).describe('evaluate before the first step [TTRL.md]'),
+  k: posInt().default(16).describe('samples per problem: pass@1 = avg@k, plus maj@k and best@k [TTRL.md]'),
+  temperature: z.number().min(0).default(0.6).describe('eval temperature [TTRL.md]'),
+  top_p: z.number().gt(0).max(1).default(0.95).describe('eval nucleus mass [TTRL.md]'),
+  max_response_len: posInt().default(3072).describe('eval response tokens at most [TTRL.md, as rollout]'),
+  path: z.string().min(1).nullable().default(null).describe('eval problems; null = data.path (test-time: the same problems) [TTRL.md]'),
+});
+
+export const RunConfig = z.strictObject({
+  name: z.string().min(1).default('ttrl').describe('run name; outputs go to out_dir/name [ttrl]'),
+  out_dir: z.string().min(1).default('runs').describe('folder for runs [ttrl]'),
+  seed: z.int().min(0).default(0).describe('seed for shuffling, selection and sampling [ttrl]'),
+  episodes: posInt().nullable().default(null).describe('epochs over the data; null = the dataset preset (MATH-500 10, AMC 30, AIME 80) [TTRL.md]'),
+  save_every: z.int().min(0).default(0).describe('checkpoint every this many steps; 0 = only at the end [ttrl]'),
+});
+
+/** The sections, in file order. Every section may be omitted except that model.path and data.path are required. */
+export const TrainConfigObject = z.strictObject({
+  model: ModelConfig,
+  data: DataConfig,
+  rollout: RolloutConfig.prefault({}),
+  reward: RewardConfig.prefault({}),
+  algorithm: AlgorithmConfig.prefault({}),
+  optim: OptimConfig.prefault({}),
+  eval: EvalConfig.prefault({}),
+  run: RunConfig.prefault({}),
+});
+
+/** Episodes per dataset (TTRL.md: MATH-500 10, AMC 30, AIME 2024 80), matched on the data file's name. */
+export const EPISODE_PRESETS: readonly { name: string; match: RegExp; episodes: number }[] = [
+  { name: 'AIME 2024', match: /aime/i, episodes: 80 },
+  { name: 'AMC', match: /amc/i, episodes: 30 },
+  { name: 'MATH-500', match: /^math(-?500)?([-_]ttt)?$/i, episodes: 10 },
+];
+
+/** The preset's episodes for a data path (by its file name without extension), or null. */
+export function presetEpisodes(dataPath: string): number | null {
+  const stem = path.basename(dataPath).replace(/\.(json|jsonl|parquet)$/i, '');
+  return EPISODE_PRESETS.find((p) => p.match.test(stem))?.episodes ?? null;
+}
+
+type RawConfig = z.output<typeof TrainConfigObject>;
+
+/** Checks that span fields; each issue names the key to change. */
+function crossChecks(c: RawConfig, ctx: z.RefinementCtx): void {
+  const fail = (p: string, message: string) => ctx.addIssue({ code: 'custom', path: p.split('.'), message });
+  if (c.rollout.n_train > c.rollout.n_votes) {
+    fail('rollout.n_train', `must be ≤ rollout.n_votes (${c.rollout.n_train} > ${c.rollout.n_votes})`);
+  }
+  const perStep = c.data.prompts_per_step * c.rollout.n_train;
+  if (perStep % c.optim.mini_batch !== 0) {
+    fail('optim.mini_batch', `must divide data.prompts_per_step × rollout.n_train = ${perStep} (got ${c.optim.mini_batch})`);
+  }
+  if (c.optim.mini_batch % c.optim.micro_batch !== 0) {
+    fail('optim.micro_batch', `must divide optim.mini_batch = ${c.optim.mini_batch} (got ${c.optim.micro_batch})`);
+  }
+  if (c.optim.schedule === 'constant' && (c.optim.warmup_ratio > 0 || (c.optim.warmup_steps ?? 0) > 0)) {
+    fail('optim.warmup_ratio', "schedule 'constant' has no warmup: set optim.schedule=linear-warmup, or optim.warmup_ratio=0 and optim.warmup_steps=null");
+  }
+  if (c.optim.min_lr > 0 && c.optim.schedule !== 'cosine') fail('optim.min_lr', "applies only to optim.schedule=cosine");
+  if (c.optim.min_lr > c.optim.lr) fail('optim.min_lr', `must be ≤ optim.lr (${c.optim.min_lr} > ${c.optim.lr})`);
+  if (c.rollout.temperature === 0 && c.rollout.n_votes > 1 && c.reward.mode !== 'none') {
+    fail('rollout.temperature', 'greedy rollouts make all votes identical; use a temperature > 0 (TTRL: 1.0)');
+  }
+  if (c.run.episodes === null && presetEpisodes(c.data.path) === null) {
+    const names = EPISODE_PRESETS.map((p) => `${p.name} ${p.episodes}`).join(', ');
+    fail('run.episodes', `no preset for data file '${path.basename(c.data.path)}' (presets: ${names}); set run.episodes`);
+  }
+}
+
+/** Parses, validates and resolves a config: defaults filled, episodes taken from the preset when null. */
+export const TrainConfigSchema = TrainConfigObject.superRefine(crossChecks).transform((c) => ({
+  ...c,
+  run: { ...c.run, episodes: c.run.episodes ?? presetEpisodes(c.data.path)! },
+}));
+
+export type TrainConfig = z.output<typeof TrainConfigSchema>;
+export type TrainConfigInput = z.input<typeof TrainConfigObject>;
+export type SectionName = keyof RawConfig;

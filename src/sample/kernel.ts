@@ -1,0 +1,163 @@
+// Drawing one token from one logits row: temperature, top-k, top-p, min-p, inverse-CDF with one uniform.
+//
+// V = vocabulary size. Everything here is a pure function of (row, policy, u) plus reusable scratch, so a
+// sample's tokens depend only on its logits and its own random stream, never on the rest of the batch.
+//
+// The policy, in Hugging Face's warper order (temperature → top-k → top-p → min-p), on the weights
+// w_i = exp((l_i − max l) / T), so the most probable token has w = 1 exactly:
+//   top-k  keeps w_i ≥ the k-th largest weight (ties at the boundary are all kept, as HF's TopK does);
+//   top-p  keeps, among the top-k survivors in decreasing order, every token whose preceding mass is below
+//          topP × the survivors' mass: the smallest head with mass ≥ topP (HF's TopP; exact ties at the
+//          boundary are all kept so the set does not depend on a sort order);
+//   min-p  keeps w_i ≥ minP (p_i ≥ minP · p_max; this ratio test is unchanged by renormalisation, so its
+//          place in the order does not matter).
+// Each of the three keeps a set of the form {w ≥ threshold}, so the kept set is {w ≥ max of thresholds}
+// and the draw is one pass: the first kept token, in vocabulary order, whose cumulative weight exceeds
+// u × the kept mass. One uniform per token, whatever the settings, keeps random streams aligned.
+//
+// The returned log-prob is log softmax(l / T)[token] over the FULL vocabulary, before truncation: that is
+// what verl recomputes as old_log_prob for the PPO ratio (logits / temperature, no top-k/top-p), so the
+// ratio starts at exactly 1 on the first PPO step. At T = 0 it is the plain log-softmax of the argmax.
+import type { TokenPolicy } from './params.js';
+
+/** Reusable per-sampler buffers: (V) weights and (V) values for selection / sorting. */
+export class KernelScratch {
+  readonly w: Float64Array;
+  readonly sel: Float64Array;
+  constructor(readonly V: number) {
+    this.w = new Float64Array(V);
+    this.sel = new Float64Array(V);
+  }
+}
+
+export interface Drawn {
+  token: number;
+  /** log softmax(logits / T)[token] over the whole vocabulary (T = 1 when greedy). */
+  logprob: number;
+}
+
+/** Index of the first maximum (torch.argmax / HF greedy pick the first on ties). */
+export function argmaxRow(row: Float32Array): number {
+  let best = 0, bv = row[0]!;
+  for (let i = 1; i < row.length; i++) if (row[i]! > bv) { bv = row[i]!; best = i; }
+  return best;
+}
+
+/** Draw one token from `row` (V logits) with uniform `u` in [0, 1). */
+export function drawToken(row: Float32Array, pol: TokenPolicy, u: number, s: KernelScratch): Drawn {
+  const V = row.length;
+  if (V !== s.V) throw new RangeError(`logits row has ${V} entries, scratch was made for ${s.V}`);
+  const top = argmaxRow(row), mx = row[top]!;
+  if (!Number.isFinite(mx)) throw new RangeError(`logits row has a non-finite maximum (${mx})`);
+  const T = pol.temperature > 0 ? pol.temperature : 1;
+  const total = fillWeights(row, mx, T, s.w);
+  if (pol.temperature === 0) return { token: top, logprob: -Math.log(total) };
+  const thr = keepThreshold(s.w, total, pol, s.sel);
+  const token = inverseCdf(s.w, thr, u);
+  return { token, logprob: (row[token]! - mx) / T - Math.log(total) };
+}
+
+/**
+ * The exact sampling distribution (V probabilities, 0 outside the kept set) that drawToken samples from.
+ * For tests and diagnostics; at T = 0 a one-hot on the argmax.
+ */
+export function tokenDistribution(row: Float32Array, pol: TokenPolicy): Float64Array {
+  const s = new KernelScratch(row.length);
+  const top = argmaxRow(row);
+  if (pol.temperature === 0) { const p = new Float64Array(row.length); p[top] = 1; return p; }
+  const total = fillWeights(row, row[top]!, pol.temperature, s.w);
+  const thr = keepThreshold(s.w, total, pol, s.sel);
+  let mass = 0;
+  for (let i = 0; i < row.length; i++) if (s.w[i]! >= thr) mass += s.w[i]!;
+  const p = new Float64Array(row.length);
+  for (let i = 0; i < row.length; i++) if (s.w[i]! >= thr) p[i] = s.w[i]! / mass;
+  return p;
+}
+
+/** w[i] = exp((row[i] − mx) / T); returns Σ w (the softmax normaliser relative to the max). */
+function fillWeights(row: Float32Array, mx: number, T: number, w: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < row.length; i++) {
+    const e = Math.exp((row[i]! - mx) / T);
+    w[i] = e;
+    total += e;
+  }
+  return total;
+}
+
+/**
+ * The weight threshold of the kept set {w ≥ thr} for top-k, then top-p over the top-k survivors, then
+ * min-p. 0 when nothing truncates (a weight that underflowed to 0 can still never be drawn).
+ */
+export function keepThreshold(w: Float64Array, total: number, pol: TokenPolicy, sel: Float64Array): number {
+  const V = w.length;
+  let thr = 0, mass = total;
+  if (pol.topK > 0 && pol.topK < V) {
+    sel.set(w);
+    thr = kthLargestInPlace(sel, V, pol.topK);
+    mass = 0;
+    for (let i = 0; i < V; i++) if (w[i]! >= thr) mass += w[i]!;
+  }
+  if (pol.topP < 1) thr = Math.max(thr, nucleusThreshold(w, thr, pol.topP * mass, sel));
+  if (pol.minP > 0) thr = Math.max(thr, pol.minP);
+  return thr;
+}
+
+/**
+ * The weight of the last token of the smallest head (in decreasing weight) of {w ≥ lo} whose mass reaches
+ * `need`. Sorts only candidates above a cut that is lowered by 2^-10 until their mass reaches `need`:
+ * every token above the cut outweighs every token below it, so the head lies among the candidates.
+ * For a peaked LM distribution the first cut (w ≥ 2^-10 of the top) already holds the nucleus.
+ */
+function nucleusThreshold(w: Float64Array, lo: number, need: number, sel: Float64Array): number {
+  let cut = 2 ** -10, n = 0;
+  for (;;) {
+    const c = Math.max(cut, lo);
+    let mass = 0;
+    n = 0;
+    for (let i = 0; i < w.length; i++) if (w[i]! >= c) { sel[n++] = w[i]!; mass += w[i]!; }
+    if (mass >= need || c <= lo) break;
+    cut = cut > 2 ** -60 ? cut * 2 ** -10 : 0;
+  }
+  const cand = sel.subarray(0, n).sort();  // ascending (typed-array sort is numeric)
+  let cum = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    cum += cand[i]!;
+    if (cum >= need) return cand[i]!;
+  }
+  return cand[0]!;  // rounding left the sum a hair short of `need`: keep every candidate
+}
+
+/** The k-th largest of a[0..n) for 1 ≤ k ≤ n; reorders a. Quickselect, median-of-three pivot, expected O(n). */
+export function kthLargestInPlace(a: Float64Array, n: number, k: number): number {
+  const target = n - k;  // its position in ascending order
+  let lo = 0, hi = n - 1;
+  while (hi > lo) {
+    const x = a[lo]!, y = a[(lo + hi) >>> 1]!, z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) { const t = a[i]!; a[i] = a[j]!; a[j] = t; i++; j--; }
+    }
+    // now a[lo..j] ≤ pivot ≤ a[i..hi], and anything strictly between j and i equals the pivot
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return pivot;
+  }
+  return a[target]!;
+}
+
+/** First index i with w[i] ≥ thr whose cumulative kept weight exceeds u × (kept mass). */
+function inverseCdf(w: Float64Array, thr: number, u: number): number {
+  let mass = 0, last = 0;
+  for (let i = 0; i < w.length; i++) if (w[i]! >= thr && w[i]! > 0) { mass += w[i]!; last = i; }
+  const target = u * mass;
+  let cum = 0;
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i]!;
+    if (x >= thr && x > 0) { cum += x; if (cum > target) return i; }
+  }
+  return last;  // u·mass rounded up to the full sum: the last kept token
+}

@@ -1,0 +1,55 @@
+// Sampling settings: one typed interface, defaults with where they come from, and one validator.
+import { TtrlError } from '../util/errors.js';
+
+/** How each token is drawn from a logits row (the per-token policy; see kernel.ts for the exact rules). */
+export interface TokenPolicy {
+  /** 0 = greedy (argmax). Otherwise logits are divided by it before softmax. */
+  temperature: number;
+  /** Nucleus mass in (0, 1]; 1 = off. */
+  topP: number;
+  /** Keep the k most probable tokens (ties at the k-th value kept too); 0 = off. */
+  topK: number;
+  /** Drop tokens whose probability is below minP × the top probability; 0 = off. */
+  minP: number;
+}
+
+/** Everything that decides a completion besides the prompt and its random stream. */
+export interface SamplingParams extends TokenPolicy {
+  /** Stop after this many new tokens (finish reason "length"). */
+  maxNewTokens: number;
+  /** Stop after sampling one of these (the EOS token is kept in ids/logprobs; finish reason "eos"). */
+  eosIds: number[];
+  /** Stop once the decoded text contains one (needs a decoder; finish reason "stop"). */
+  stopStrings: string[];
+}
+
+/**
+ * Defaults: TTRL's evaluation setting (pass@1 = avg@16 at temperature 0.6, top-p 0.95; TTRL.md), no
+ * top-k / min-p (verl's rollout passes top_k = -1), 512 new tokens. eosIds is empty here: callers take it
+ * from the tokenizer / config.json (the sampler never guesses a model's EOS).
+ */
+export const DEFAULT_SAMPLING: SamplingParams = {
+  temperature: 0.6,
+  topP: 0.95,
+  topK: 0,
+  minP: 0,
+  maxNewTokens: 512,
+  eosIds: [],
+  stopStrings: [],
+};
+
+/** Fill defaults and check ranges; a bad value throws a TtrlError naming the field (`where` prefixes it). */
+export function resolveSampling(p: Partial<SamplingParams>, where = 'sampling'): SamplingParams {
+  const r: SamplingParams = { ...DEFAULT_SAMPLING, ...p };
+  const bad = (field: string, v: unknown, want: string): never => {
+    throw new TtrlError(`${where}: ${field} = ${JSON.stringify(v)} is invalid (${want})`);
+  };
+  if (!(Number.isFinite(r.temperature) && r.temperature >= 0)) bad('temperature', r.temperature, 'a number >= 0; 0 = greedy');
+  if (!(r.topP > 0 && r.topP <= 1)) bad('topP', r.topP, 'in (0, 1]; 1 = off');
+  if (!(Number.isInteger(r.topK) && r.topK >= 0)) bad('topK', r.topK, 'an integer >= 0; 0 = off');
+  if (!(r.minP >= 0 && r.minP <= 1)) bad('minP', r.minP, 'in [0, 1]; 0 = off');
+  if (!(Number.isInteger(r.maxNewTokens) && r.maxNewTokens >= 0)) bad('maxNewTokens', r.maxNewTokens, 'an integer >= 0');
+  if (!r.eosIds.every((x) => Number.isInteger(x) && x >= 0)) bad('eosIds', r.eosIds, 'non-negative integer token ids');
+  if (!r.stopStrings.every((s) => typeof s === 'string' && s.length > 0)) bad('stopStrings', r.stopStrings, 'non-empty strings');
+  return r;
+}
