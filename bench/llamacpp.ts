@@ -1,0 +1,151 @@
+// Decoding race: llama.cpp (node-llama-cpp's prebuilt CPU build) against ttrl's sampler on the same model,
+// the Qwen2.5-0.5B shape with random weights, same threads, same prompt, same number of new tokens:
+// one sequence, and 16 sequences in parallel (node-llama-cpp decodes the sequences of one context in
+// one batch, as a rollout of 16 samples per prompt would).
+//
+// This file runs the llama.cpp half (`benchLlamaCpp`). The ttrl half plugs in through `TtrlDecodeBench`
+// (`benchDecodeRace(ttrlDecode)`), which gets the same config, weights, prompt and settings and reports
+// tokens/s; the race then reports ttrl/llama.cpp ratios. Goal: ratio ≥ 1 on 16 sequences, ≥ 1/1.5 on one.
+//
+// Run alone: node dist/bench/llamacpp.js [--new-tokens N] [--prompt-tokens N] [--threads N] [--keep FILE]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type * as NodeLlamaCpp from 'node-llama-cpp';
+import { type TensorSource } from '../src/export/gguf-llama.js';
+import { writeModelGguf } from '../src/export/gguf-model.js';
+import { bpeVocabMetadata, byteAlphabet } from '../src/export/gguf-vocab.js';
+import { randomWeights } from '../src/export/random-weights.js';
+import { parseConfig, type ModelConfig } from '../src/model/config.js';
+import { paramSpecs } from '../src/model/params.js';
+import { Rng } from '../src/util/rng.js';
+
+/** Qwen2.5-0.5B's shape (its config.json), 494M parameters, tied embeddings. */
+export const BENCH_CONFIG: ModelConfig = parseConfig({
+  model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24,
+  num_attention_heads: 14, num_key_value_heads: 2, rope_theta: 1e6, rms_norm_eps: 1e-6, tie_word_embeddings: true,
+  max_position_embeddings: 32768, bos_token_id: 151643, eos_token_id: 151643,
+}, 'bench config');
+export const BENCH_SEED = 20250417;
+
+export interface DecodeSettings {
+  /** CPU threads for both engines. */
+  threads: number;
+  promptTokens: number;
+  /** New tokens per sequence (greedy; end-of-generation tokens do not stop it). */
+  newTokens: number;
+  /** Sequences decoded together in the parallel run. */
+  parallel: number;
+}
+export const DEFAULT_SETTINGS: DecodeSettings = { threads: 2, promptTokens: 64, newTokens: 32, parallel: 16 };
+
+/** The prompt both engines decode from: random token ids below the tokenizer's real tokens. */
+export function benchPrompt(n: number, seed = BENCH_SEED): number[] {
+  const rng = new Rng(seed, 0x70);
+  return Array.from({ length: n }, () => rng.int(151643));
+}
+
+/** One engine's decode speed: generated tokens per second of wall time, prefill excluded. */
+export interface DecodeResult { sequences: number; newTokens: number; seconds: number; tokensPerSec: number; prefillSeconds: number }
+
+/** The ttrl half of the race: decode `settings.newTokens` greedy tokens from `prompt` for 1 and for
+ *  `settings.parallel` sequences with `weights` (materialize(weights) gives readSafetensors-style tensors). */
+export type TtrlDecodeBench = (cfg: ModelConfig, weights: TensorSource, prompt: number[], settings: DecodeSettings) =>
+  Promise<{ single: DecodeResult; parallel: DecodeResult }>;
+
+/** A tokenizer with only the 256 byte tokens (the rest of the 151936 ids are padding), enough for
+ *  llama.cpp to load the model; the bench feeds token ids. */
+function benchVocab(cfg: ModelConfig): ReturnType<typeof bpeVocabMetadata> {
+  const vocab = Object.fromEntries(byteAlphabet().map((c, i) => [c, i]));
+  const tokenizer = { model: { type: 'BPE', vocab, merges: [] }, decoder: { type: 'ByteLevel' },
+    pre_tokenizer: { type: 'ByteLevel', use_regex: true }, added_tokens: [] };
+  return bpeVocabMetadata({ tokenizer, tokenizerConfig: {} }, cfg.vocabSize, {});
+}
+
+/** Greedy-decode `newTokens` tokens on each sequence at once; returns wall seconds (prefill excluded). */
+async function decode(seqs: NodeLlamaCpp.LlamaContextSequence[], prompt: number[], newTokens: number): Promise<{ seconds: number; prefillSeconds: number }> {
+  const p = prompt as NodeLlamaCpp.Token[];
+  const t0 = performance.now();
+  await Promise.all(seqs.map((s) => s.evaluateWithoutGeneratingNewTokens(p.slice(0, -1))));
+  const t1 = performance.now();
+  // The first step evaluates the last prompt token and samples the first new one: one decode step each.
+  await Promise.all(seqs.map(async (s) => {
+    let n = 0;
+    for await (const _ of s.evaluate(p.slice(-1), { temperature: 0, yieldEogToken: true })) if (++n >= newTokens) break;
+  }));
+  const t2 = performance.now();
+  return { seconds: (t2 - t1) / 1000, prefillSeconds: (t1 - t0) / 1000 };
+}
+
+export interface LlamaCppBenchResult {
+  engine: string;
+  model: { shape: string; params: number; ggufBytes: number; exportSeconds: number };
+  settings: DecodeSettings & { kvCache: string; flashAttention: boolean };
+  single: DecodeResult;
+  parallel: DecodeResult;
+}
+
+/** The llama.cpp half: export the random 0.5B model to F32 GGUF (streamed), then time decoding. */
+export async function benchLlamaCpp(settings: DecodeSettings = DEFAULT_SETTINGS, keepFile?: string): Promise<LlamaCppBenchResult> {
+  const nlc = await import('node-llama-cpp');
+  const cfg = BENCH_CONFIG;
+  const file = keepFile ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ttrl-bench-')), 'qwen2-0.5b-random-f32.gguf');
+  const t0 = performance.now();
+  const w = fs.existsSync(file) && keepFile ? { bytes: fs.statSync(file).size }
+    : writeModelGguf(file, cfg, randomWeights(cfg, BENCH_SEED), benchVocab(cfg), { dtype: 'f32', name: 'qwen2-0.5b-random' });
+  const exportSeconds = (performance.now() - t0) / 1000;
+  const llama = await nlc.getLlama({ gpu: false, build: 'never', maxThreads: settings.threads, logLevel: nlc.LlamaLogLevel.error, progressLogs: false });
+  const model = await llama.loadModel({ modelPath: file });
+  const prompt = benchPrompt(settings.promptTokens);
+  const run = async (n: number): Promise<DecodeResult> => {
+    const ctx = await model.createContext({ sequences: n, contextSize: settings.promptTokens + settings.newTokens + 8,
+      threads: { ideal: settings.threads, min: settings.threads }, batchSize: Math.max(512, n) });
+    try {
+      const seqs = Array.from({ length: n }, () => ctx.getSequence());
+      const { seconds, prefillSeconds } = await decode(seqs, prompt, settings.newTokens);
+      return { sequences: n, newTokens: settings.newTokens, seconds, prefillSeconds, tokensPerSec: (n * settings.newTokens) / seconds };
+    } finally {
+      await ctx.dispose();
+    }
+  };
+  try {
+    const single = await run(1);
+    const parallel = await run(settings.parallel);
+    return {
+      engine: `llama.cpp ${llama.llamaCppRelease.release} (node-llama-cpp prebuilt, CPU)`,
+      model: { shape: 'qwen2 0.5B (hidden 896, 24 layers, 14/2 heads, vocab 151936), random F32', params: paramSpecs(cfg).reduce((a, [, sh]) => a + sh.reduce((x, y) => x * y, 1), 0), ggufBytes: w.bytes, exportSeconds },
+      settings: { ...settings, kvCache: 'F16 (llama.cpp default)', flashAttention: false },
+      single, parallel,
+    };
+  } finally {
+    await model.dispose();
+    await llama.dispose();
+    if (!keepFile) fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
+/** Both halves, with ttrl/llama.cpp throughput ratios. Without a ttrl half only llama.cpp is measured. */
+export async function benchDecodeRace(ttrlDecode?: TtrlDecodeBench, settings: DecodeSettings = DEFAULT_SETTINGS): Promise<object> {
+  const llamaCpp = await benchLlamaCpp(settings);
+  if (!ttrlDecode) return { llamaCpp, ttrl: 'not run: pass a TtrlDecodeBench to benchDecodeRace' };
+  const ttrl = await ttrlDecode(BENCH_CONFIG, randomWeights(BENCH_CONFIG, BENCH_SEED), benchPrompt(settings.promptTokens), settings);
+  return {
+    llamaCpp, ttrl,
+    ratio: {
+      single: ttrl.single.tokensPerSec / llamaCpp.single.tokensPerSec, // goal ≥ 1/1.5
+      parallel: ttrl.parallel.tokensPerSec / llamaCpp.parallel.tokensPerSec, // goal ≥ 1
+    },
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values: v } = parseArgs({ options: { 'new-tokens': { type: 'string' }, 'prompt-tokens': { type: 'string' },
+    threads: { type: 'string' }, parallel: { type: 'string' }, keep: { type: 'string' } } });
+  const s: DecodeSettings = {
+    threads: Number(v.threads ?? DEFAULT_SETTINGS.threads), promptTokens: Number(v['prompt-tokens'] ?? DEFAULT_SETTINGS.promptTokens),
+    newTokens: Number(v['new-tokens'] ?? DEFAULT_SETTINGS.newTokens), parallel: Number(v.parallel ?? DEFAULT_SETTINGS.parallel),
+  };
+  console.log(JSON.stringify(await benchLlamaCpp(s, v.keep), null, 2));
+}
