@@ -119,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
   } else if (streaming) {
     const s = samples![0]!;
     process.stdout.write('\n');
-    process.stderr.write(`[${s.finishReason} · ${s.ids.length} tokens · ${(s.ids.length / secs).toFixed(1)} tok/s]\n`);
+    if (tty) process.stderr.write(`[${s.finishReason} · ${s.ids.length} tokens · ${(s.ids.length / secs).toFixed(1)} tok/s]\n`);
   } else {
     samples!.forEach((s, j) => process.stdout.write(readable(s, j, n)));
   }
