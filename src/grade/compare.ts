@@ -204,11 +204,12 @@ export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdi
   if (g.kind === 'relation' && p.kind !== 'relation' && g.ops.length === 1 && g.ops[0] === '=' && isVariable(g.sides[0]!)) {
     return compareAnswers(p, g.sides[1]!, ctx);
   }
-  if (p.kind === 'relation' && (g.kind === 'interval' || g.kind === 'union')) {
+  const intervalLike = (a: Answer): boolean => a.kind === 'interval' || a.kind === 'union' || (a.kind === 'tuple' && a.items.length === 2);
+  if (p.kind === 'relation' && intervalLike(g)) {
     const iv = relationToInterval(p);
     return iv ? compareAnswers(iv, g, ctx) : no('relation vs interval');
   }
-  if (g.kind === 'relation' && (p.kind === 'interval' || p.kind === 'union')) {
+  if (g.kind === 'relation' && intervalLike(p)) {
     const iv = relationToInterval(g);
     return iv ? compareAnswers(p, iv, ctx) : no('interval vs relation');
   }
@@ -235,6 +236,7 @@ export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdi
       return no(`letter vs ${g.kind}`);
     case 'tuple':
       if (g.kind === 'tuple' || g.kind === 'list' || g.kind === 'set') return ordered(p.items, g.items, ctx, 'tuple');
+      if (g.kind === 'interval') return compareAnswers(g, p, ctx);
       return no(`tuple vs ${g.kind}`);
     case 'list':
       if (g.kind === 'tuple') return ordered(p.items, g.items, ctx, 'list');
@@ -246,6 +248,10 @@ export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdi
       return no(`set vs ${g.kind}`);
     case 'interval':
       if (g.kind === 'union' && g.parts.length === 1) return compareAnswers(p, g.parts[0]!, ctx);
+      // `(a, b)` is read as a pair; against an interval it is the open interval.
+      if (g.kind === 'tuple' && g.items.length === 2) {
+        return p.loClosed || p.hiClosed ? no('interval ends differ (open vs closed)') : ordered([p.lo, p.hi], g.items, ctx, 'interval');
+      }
       if (g.kind !== 'interval') return no(`interval vs ${g.kind}`);
       if (p.loClosed !== g.loClosed || p.hiClosed !== g.hiClosed) return no('interval ends differ (open vs closed)');
       return ordered([p.lo, p.hi], [g.lo, g.hi], ctx, 'interval');

@@ -18,13 +18,23 @@ export interface ExtractOptions {
 
 const BOX_RE = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
 
-/** Every `\boxed{...}` / `\fbox{...}` / `\boxed 5` in order, as [start, end, content]. Unclosed ones are skipped. */
+/**
+ * Every `\boxed{...}` / `\fbox{...}` / `\boxed 5` in order, as [start, end, content]. A box that never
+ * closes (a truncated response) ends the scan and holds the rest of the text.
+ */
 export function findBoxes(text: string): { start: number; end: number; content: string }[] {
   const out: { start: number; end: number; content: string }[] = [];
   BOX_RE.lastIndex = 0;
   for (let m = BOX_RE.exec(text); m; m = BOX_RE.exec(text)) {
     const a = readArg(text, m.index + m[0].length);
-    if (!a) continue;
+    if (!a) {
+      // A box cut off by the length limit: its content runs to the end of the text.
+      const open = text.indexOf('{', m.index + m[0].length);
+      if (open >= 0 && text.slice(m.index + m[0].length, open).trim() === '') {
+        out.push({ start: m.index, end: text.length, content: text.slice(open + 1).trim() });
+      }
+      break;
+    }
     out.push({ start: m.index, end: a.end, content: a.arg.trim() });
     BOX_RE.lastIndex = a.end;
   }
@@ -72,10 +82,10 @@ export function answerIs(text: string): string | null {
   for (let m = ANSWER_IS_RE.exec(text); m; m = ANSWER_IS_RE.exec(text)) last = m;
   if (!last) return null;
   let rest = sentence(text.slice(last.index + last[0].length)).trim();
+  // "Final Answer: The largest $n$ is 34." → what follows the last " is ".
+  if (/\sis\s/.test(rest)) rest = rest.slice(rest.lastIndexOf(' is ') + 4);
   const math = firstMath(rest);
   if (math !== null) rest = math;
-  // "Final Answer: The largest $n$ is 34." → what follows the last " is ".
-  else if (/\bis\s/.test(rest)) rest = rest.slice(rest.lastIndexOf(' is ') + 4);
   rest = rest.replace(/^\*+|\*+$/g, '').replace(/[\s.,;:!]+$/, '').trim();
   return rest === '' ? null : rest;
 }

@@ -143,7 +143,7 @@ export function normalizeAnswer(raw: string): Normalized {
   s = dropThousands(s.trim());
   s = braceArgs(s);
   s = s.replace(/(^|[^\d}])\.(\d)/g, '$10.$2');
-  s = s.replace(/(\d\.\d*?)0+(?![\d])/g, '$1').replace(/(\d)\.(?![\d])/g, '$1');
+  s = s.replace(/(\d\.\d*?)0+(?![\d]|\\overline)/g, '$1').replace(/(\d)\.(?![\d]|\\overline)/g, '$1');
   s = squeezeSpaces(s);
   s = s.replace(/(?:\\\\|[.,;]|\\ldots)+$/, '').trim();
   return { text: s, percent };

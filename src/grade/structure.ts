@@ -122,10 +122,11 @@ export function parseAnswer(s: string, depth = 0): Answer {
   if (matrix) return matrix;
   const g = outerGroup(s);
   if (g && g.inner.trim() !== '') {
+    const single = splitTopLevel(g.inner, [',']).length === 1;
+    if (g.open === '\\{') return { kind: 'set', items: items(g.inner, depth) };
+    if (single) return parseAnswer(g.inner, depth + 1); // `(x+1)`, `{5}`: just grouping
     const xs = items(g.inner, depth);
-    if (g.open === '\\{' || (g.open === '{' && xs.length > 1)) return { kind: 'set', items: xs };
-    if (g.open === '{') return parseAnswer(g.inner, depth + 1);
-    if (splitTopLevel(g.inner, [',']).length === 1) return parseAnswer(g.inner, depth + 1);
+    if (g.open === '{') return { kind: 'set', items: xs };
     if (xs.length === 2 && !(g.open === '(' && g.close === ')') && g.close !== '}' && g.close !== '\\}') {
       return { kind: 'interval', lo: xs[0]!, hi: xs[1]!, loClosed: g.open === '[', hiClosed: g.close === ']' };
     }
