@@ -44,7 +44,7 @@ const HOSTILE: [string, string][] = [
   ['only commands', '\\left\\right\\left\\right'.repeat(200)],
 ];
 
-test('hostile answers: not equal to a plain answer, with a reason, quickly; never a throw', () => {
+test('hostile answers: not equal to a plain answer, with a reason, quickly; never a throw', (t) => {
   isEquivalent('x^2', 'y'); // load the CAS first: its one-time load is not a comparison's cost
   const times: [string, number][] = [];
   for (const [name, s] of HOSTILE) {
@@ -59,10 +59,10 @@ test('hostile answers: not equal to a plain answer, with a reason, quickly; neve
     }
   }
   times.sort((a, b) => b[1] - a[1]);
-  console.log(`# worst hostile comparisons: ${times.slice(0, 5).map(([n, ms]) => `${n} ${ms.toFixed(1)} ms`).join('; ')}`);
+  t.diagnostic(`worst hostile comparisons: ${times.slice(0, 5).map(([n, ms]) => `${n} ${ms.toFixed(1)} ms`).join('; ')}`);
 });
 
-test('hostile responses: extraction and a whole vote stay fast and total', () => {
+test('hostile responses: extraction and a whole vote stay fast and total', (t) => {
   const responses = HOSTILE.map(([, s]) => `Therefore the answer is $\\boxed{${s}}$.`).concat(['\\boxed{1}', '\\boxed{1}']);
   const t0 = performance.now();
   for (const r of responses) extractAnswer(r);
@@ -71,7 +71,7 @@ test('hostile responses: extraction and a whole vote stay fast and total', () =>
   assert.equal(g.rewards.length, responses.length);
   assert.ok(g.rewards.every((x) => x === 0 || x === 1));
   assert.ok(ms < 20000, `vote over hostile responses took ${ms.toFixed(0)} ms`);
-  console.log(`# vote over ${responses.length} hostile responses: ${ms.toFixed(0)} ms, label ${JSON.stringify(g.label?.slice(0, 20))}`);
+  t.diagnostic(`vote over ${responses.length} hostile responses: ${ms.toFixed(0)} ms, label ${JSON.stringify(g.label?.slice(0, 20))}`);
 });
 
 test('identical hostile strings are equal by string (no CAS needed)', () => {
