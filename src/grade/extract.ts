@@ -87,18 +87,26 @@ export function answerIs(text: string): string | null {
   const math = firstMath(rest);
   if (math !== null) rest = math;
   rest = rest.replace(/^\*+|\*+$/g, '').replace(/[\s.,;:!]+$/, '').trim();
+  // "Final Answer: Jane started growing Sphere 3 hours ago" → the number in the phrase.
+  if (math === null && !looksLikeBareAnswer(rest)) rest = lastNumber(rest) ?? rest;
   return rest === '' ? null : rest;
 }
 
 /** Words that mark prose; a string without them (and short) is taken as a bare answer. */
 const PROSE_RE = /\b(?:is|are|was|the|so|we|thus|therefore|hence|then|answer|because|since|get|find|which|that|this|let|be|of|to)\b/i;
 
-/** A response that is just an answer: short, one line, no prose words outside `\text{}`. */
+/**
+ * A response that is just an answer: short, one line, no prose words outside `\text{}`, at most two
+ * words, and no label before a math span ("Special matrix: $...$" is prose around an answer).
+ */
 export function looksLikeBareAnswer(text: string): boolean {
   const s = text.trim();
   if (s === '' || s.length > 200 || s.includes('\n')) return false;
   const outsideText = s.replace(/\\(?:text|mbox|textbf|mathrm)\{[^}]*\}/g, ' ');
-  return !PROSE_RE.test(outsideText);
+  if (PROSE_RE.test(outsideText)) return false;
+  const outsideMath = outsideText.replace(/\$[^$]*\$/g, ' ');
+  if (outsideMath !== outsideText && outsideMath.includes(':')) return false;
+  return (outsideMath.match(/(?<![\\a-zA-Z])[a-zA-Z]{2,}/g) ?? []).length <= 2;
 }
 
 /** Strip one pair of surrounding math delimiters: `$x$`, `$$x$$`, `\(x\)`, `\[x\]`. */
@@ -117,7 +125,7 @@ export function stripMathDelimiters(s: string): string {
 
 // A number as written in text: `\frac{3}{4}`, `-3/4`, `1,000.5`, `.5`, `-2`. Fractions first so that
 // `\frac{3}{4}` is not read as the `4` at its end.
-const NUMBER_RE = /-?\\[dtc]?frac\{-?\d+\}\{\d+\}|-?\d+\s*\/\s*\d+(?![\d.])|-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.?\d+/g;
+const NUMBER_RE = /-?\\[dtc]?frac\{-?\d+\}\{\d+\}|-?\d+\s*\/\s*\d+(?!\d|\.\d)|-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.?\d+/g;
 
 /** The last number in the text (see NUMBER_RE), trailing sentence period excluded; null if none. */
 export function lastNumber(text: string): string | null {
@@ -126,9 +134,24 @@ export function lastNumber(text: string): string | null {
 }
 
 /**
+ * The last math span (`$..$`, `$$..$$`, `\(..\)`, `\[..\]`) when nothing but prose follows it, so
+ * "Therefore $x \geq 5$ is the solution." gives `x \geq 5` where the last number would give `5`.
+ * Null when a number follows the span (then the last number is the better guess) or there is none.
+ */
+export function lastMath(text: string): string | null {
+  const re = /\$\$([\s\S]+?)\$\$|\$([^$]+?)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g;
+  let last: RegExpExecArray | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) last = m;
+  if (!last) return null;
+  if (/\d/.test(text.slice(last.index + last[0].length))) return null;
+  const inner = (last[1] ?? last[2] ?? last[3] ?? last[4] ?? '').trim().replace(/[.,;]$/, '').trim();
+  return inner === '' ? null : inner;
+}
+
+/**
  * The final answer of a response, or null when none is found.
  * Order: last box (adjacent boxes joined) → "answer is" phrase → whole response if it is a bare answer →
- * last number (unless lastNumberFallback is false). With `choices`, a letter (see extractChoice).
+ * then, unless lastNumberFallback is false, the last math span if only prose follows it, else the last number. With `choices`, a letter (see extractChoice).
  */
 export function extractAnswer(response: string, opts: ExtractOptions = {}): string | null {
   if (opts.choices) return extractChoice(response, opts.choiceLetters);
@@ -139,7 +162,7 @@ export function extractAnswer(response: string, opts: ExtractOptions = {}): stri
   const whole = stripMathDelimiters(response);
   if (looksLikeBareAnswer(whole)) return whole;
   if (opts.lastNumberFallback === false) return null;
-  return lastNumber(response);
+  return lastMath(response) ?? lastNumber(response);
 }
 
 /**

@@ -40,7 +40,7 @@ const SYMBOLS: [RegExp, string][] = [
   [/\\[lr]?vert(?![a-zA-Z])/g, '|'], [/\\infin(?![a-zA-Z])/g, '\\infty'], [/\\dots[bcm]?|\\ldots|\\cdots/g, '\\ldots'],
   [/>=/g, '\\geq '], [/<=/g, '\\leq '], [/!=/g, '\\ne '], [/\\(?:leqslant|leq|le)(?![a-zA-Z])/g, '\\leq '],
   [/\\(?:geqslant|geq|ge)(?![a-zA-Z])/g, '\\geq '], [/\\(?:neq|ne)(?![a-zA-Z])/g, '\\ne '], [/\\lt(?![a-zA-Z])/g, '<'],
-  [/\\gt(?![a-zA-Z])/g, '>'], [/\\(?:approx|simeq|doteq|equiv)(?![a-zA-Z])/g, '='], [/\\colon(?![a-zA-Z])/g, ':'],
+  [/\\gt(?![a-zA-Z])/g, '>'], [/\\(?:approx|simeq|doteq)(?![a-zA-Z])/g, '\\approx '], [/\\equiv(?![a-zA-Z])/g, '='], [/\\colon(?![a-zA-Z])/g, ':'],
 ];
 
 /** Bare function names a model may write without a backslash (`sin x`), given one for the parser. */
@@ -145,6 +145,7 @@ export function normalizeAnswer(raw: string): Normalized {
   s = s.replace(/(^|[^\d}])\.(\d)/g, '$10.$2');
   s = s.replace(/(\d\.\d*?)0+(?![\d]|\\overline)/g, '$1').replace(/(\d)\.(?![\d]|\\overline)/g, '$1');
   s = squeezeSpaces(s);
-  s = s.replace(/(?:\\\\|[.,;]|\\ldots)+$/, '').trim();
+  // Trailing sentence punctuation goes; an ellipsis stays (`1, 2, 3, \ldots` is not the list 1, 2, 3).
+  s = s.replace(/\.{3}$/, '\\ldots').replace(/(?:\\\\|[,;]|(?<!\.)\.)+$/, '').trim();
   return { text: s, percent };
 }

@@ -112,6 +112,13 @@ export function parseAnswer(s: string, depth = 0): Answer {
   if (/^\\mathbb\{?R\}?$/.test(s)) {
     return { kind: 'interval', lo: { kind: 'scalar', tex: '-\\infty' }, hi: { kind: 'scalar', tex: '\\infty' }, loClosed: false, hiClosed: false };
   }
+  // `a \approx b`: the exact value is what comes before (`x = 1/3 \approx 0.33`), unless that is only
+  // the variable being approximated (`x \approx 11`).
+  const approx = splitTopLevel(s, ['\\approx']);
+  if (approx.length > 1) {
+    const left = parseAnswer(approx[0]!.trim(), depth + 1);
+    return isVariable(left) ? parseAnswer(approx[approx.length - 1]!.trim(), depth + 1) : left;
+  }
   const member = /^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\\in(?![a-zA-Z])(.+)$/.exec(s);
   if (member) return parseAnswer(member[1]!, depth + 1);
   const union = splitTopLevel(s, ['\\cup']);

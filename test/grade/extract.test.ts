@@ -69,8 +69,20 @@ test('a bare answer is returned whole, not its last number', () => {
   ]);
 });
 
+test('last math span when only prose follows it', () => {
+  check([
+    ['Therefore $x \\geq 5$ is the solution.', 'x \\geq 5'],
+    ['The identity matrix is $ \\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix} $.', '\\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix}'],
+    ['Special matrix: $ \\left[\\begin{array}{cc}1 & 2 \\\\3 & 4\\end{array}\\right] $', '\\left[\\begin{array}{cc}1 & 2 \\\\3 & 4\\end{array}\\right]'],
+    ['Answer \\( (9+1) \\)', '(9+1)'],
+    ['We have $x = 2$ and so there are 7 of them left over', '7'],
+  ]);
+});
+
 test('last number fallback, fractions read whole; can be switched off', () => {
   check([
+    ['the probability that Alice wins the game is 2/3. <|im_start|>user', '2/3'],
+    ['Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.', '3'],
     ['We get 3 apples and then 5 pears in total', '5'],
     ['which gives a probability of $\\frac{2}{3}$ in the end, I think', '\\frac{2}{3}'],
     ['So there would be 1,000 ways when we count it that way', '1,000'],
