@@ -213,6 +213,14 @@ export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdi
     const iv = relationToInterval(g);
     return iv ? compareAnswers(p, iv, ctx) : no('interval vs relation');
   }
+  // `x < -3 \text{ or } x > 3` (a list of inequalities) against a union of intervals.
+  const asUnion = (a: Answer): Answer | null => {
+    if (a.kind !== 'list' || !a.items.every((x) => x.kind === 'relation')) return null;
+    const parts = a.items.map((x) => relationToInterval(x as Extract<Answer, { kind: 'relation' }>));
+    return parts.every((x) => x !== null) ? { kind: 'union', parts: parts as Answer[] } : null;
+  };
+  if (g.kind === 'union' && asUnion(p)) return compareAnswers(asUnion(p)!, g, ctx);
+  if (p.kind === 'union' && asUnion(g)) return compareAnswers(p, asUnion(g)!, ctx);
   if (p.kind === 'set' && p.items.length === 1 && g.kind !== 'set') return compareAnswers(p.items[0]!, g, ctx);
   if (g.kind === 'set' && g.items.length === 1 && p.kind !== 'set') return compareAnswers(p, g.items[0]!, ctx);
   const pv = vectorItems(p), gv = vectorItems(g);

@@ -114,6 +114,13 @@ function squeezeSpaces(s: string): string {
   return s.replace(/\s+/g, ' ').replace(/ (?![a-zA-Z])|(?<![a-zA-Z]) /g, '').trim();
 }
 
+/** Number words a model may answer with (`five`), read only when they are the whole answer. */
+const NUMBER_WORDS: Record<string, number> = {
+  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11,
+  twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
+  twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90, hundred: 100,
+};
+
 /**
  * Normalise an extracted answer string. Total: any input gives a (possibly empty) string.
  * Order matters: delimiters and text go first so the rules below see bare mathematics.
@@ -145,6 +152,8 @@ export function normalizeAnswer(raw: string): Normalized {
   s = s.replace(/(^|[^\d}])\.(\d)/g, '$10.$2');
   s = s.replace(/(\d\.\d*?)0+(?![\d]|\\overline)/g, '$1').replace(/(\d)\.(?![\d]|\\overline)/g, '$1');
   s = squeezeSpaces(s);
+  const word = NUMBER_WORDS[s.toLowerCase()];
+  if (word !== undefined) s = String(word);
   // Trailing sentence punctuation goes; an ellipsis stays (`1, 2, 3, \ldots` is not the list 1, 2, 3).
   s = s.replace(/\.{3}$/, '\\ldots').replace(/(?:\\\\|[,;]|(?<!\.)\.)+$/, '').trim();
   return { text: s, percent };

@@ -123,10 +123,13 @@ export function parseAnswer(s: string, depth = 0): Answer {
   if (member) return parseAnswer(member[1]!, depth + 1);
   const union = splitTopLevel(s, ['\\cup']);
   if (union.length > 1) return { kind: 'union', parts: union.map((p) => parseAnswer(p.trim(), depth + 1)) };
-  const rel = parseRelation(s, depth);
-  if (rel) return rel;
   const matrix = parseMatrix(s, depth);
   if (matrix) return matrix;
+  // A bare list before relations: `x < -3, x > 3` is two inequalities, not a chain through `-3, x`.
+  const list = splitTopLevel(s, [',', ';']);
+  if (list.length > 1) return { kind: 'list', items: items(s.replace(/;/g, ','), depth) };
+  const rel = parseRelation(s, depth);
+  if (rel) return rel;
   const g = outerGroup(s);
   if (g && g.inner.trim() !== '') {
     const single = splitTopLevel(g.inner, [',']).length === 1;
@@ -139,8 +142,6 @@ export function parseAnswer(s: string, depth = 0): Answer {
     }
     return { kind: 'tuple', items: xs };
   }
-  const list = splitTopLevel(s, [',', ';']);
-  if (list.length > 1) return { kind: 'list', items: items(s.replace(/;/g, ','), depth) };
   const pm = expandPm(s);
   if (pm) return { kind: 'set', items: pm.map((v) => ({ kind: 'scalar', tex: v })) };
   if (isWords(s)) return { kind: 'text', text: s.toLowerCase().replace(/\s+/g, ' ') };

@@ -130,6 +130,9 @@ export const PAIRS_TEXT = String.raw`
 \text{even} ||| \text{odd} ||| !=
 \text{ellipse} ||| ellipse ||| =
 \textbf{yes} ||| Yes ||| =
+five ||| 5 ||| =
+\text{Twelve} ||| 12 ||| =
+seven ||| 8 ||| !=
 # choices
 \text{(B)} ||| B ||| =
 (C) ||| C ||| =
@@ -341,6 +344,8 @@ x > 5 ||| (5, \infty) ||| =
 x \geq 5 ||| [5, \infty) ||| =
 x \geq 5 ||| (5, \infty) ||| !=
 x < 3 ||| (-\infty, 3) ||| =
+x < -3 \text{ or } x > 3 ||| (-\infty,-3)\cup(3,\infty) ||| =
+x < -3 \text{ or } x \geq 3 ||| (-\infty,-3)\cup(3,\infty) ||| !=
 f(2) < f(1) < f(4) ||| f(2)<f(1)<f(4) ||| =
 f(2) < f(1) < f(4) ||| f(1)<f(2)<f(4) ||| !=
 # base-n numerals compare as written
