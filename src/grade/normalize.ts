@@ -121,6 +121,12 @@ const NUMBER_WORDS: Record<string, number> = {
   twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90, hundred: 100,
 };
 
+/** Whole answers in words that name a set. */
+const WHOLE_ANSWER_WORDS: [RegExp, string][] = [
+  [/^(?:all ?real ?numbers|all ?reals|every ?real ?number|\\mathbb\{?R\}?)$/i, '\\mathbb{R}'],
+  [/^(?:no ?(?:real ?)?solutions?|none|empty ?set|the ?empty ?set|\\\{\\\})$/i, '\\emptyset'],
+];
+
 /**
  * Normalise an extracted answer string. Total: any input gives a (possibly empty) string.
  * Order matters: delimiters and text go first so the rules below see bare mathematics.
@@ -154,6 +160,7 @@ export function normalizeAnswer(raw: string): Normalized {
   s = squeezeSpaces(s);
   const word = NUMBER_WORDS[s.toLowerCase()];
   if (word !== undefined) s = String(word);
+  for (const [re, to] of WHOLE_ANSWER_WORDS) if (re.test(s)) s = to;
   // Trailing sentence punctuation goes; an ellipsis stays (`1, 2, 3, \ldots` is not the list 1, 2, 3).
   s = s.replace(/\.{3}$/, '\\ldots').replace(/(?:\\\\|[,;]|(?<!\.)\.)+$/, '').trim();
   return { text: s, percent };

@@ -106,7 +106,8 @@ function isWords(s: string): boolean {
 export function parseAnswer(s: string, depth = 0): Answer {
   s = s.trim();
   if (depth > MAX_NESTING) return { kind: 'scalar', tex: s };
-  const choice = /^\(?([A-E])\)?$/.exec(s);
+  // A letter, alone or labelling its option's text (`(C) 42` from an AMC answer line).
+  const choice = /^\(?([A-E])\)?$/.exec(s) ?? /^\(([A-E])\)(?=.)/.exec(s);
   if (choice) return { kind: 'choice', letter: choice[1]! };
   if (s === '\\emptyset' || s === '\\{\\}' || s === '{}') return { kind: 'set', items: [] };
   if (/^\\mathbb\{?R\}?$/.test(s)) {
