@@ -42,7 +42,8 @@ function analysis(tex: string, ctx: CompareContext): CasAnalysis {
   if (!a) {
     ctx.deadline += ensureEngine(); // the one-time load is not this comparison's cost
     a = analyzeLatex(tex, ctx.casMs);
-    cachePut(ctx.analyses, tex, a, 20000);
+    // A run out of time is not a property of the answer (the machine may just be busy): retry next time.
+    if (a.reason !== 'CAS time limit') cachePut(ctx.analyses, tex, a, 20000);
   }
   return a;
 }
@@ -149,6 +150,13 @@ function relationToInterval(r: Extract<Answer, { kind: 'relation' }>): Answer | 
   return null;
 }
 
+/** The value of `x = v` or `v = x` (one side a lone variable); null for any other relation. */
+function assignedValue(r: Extract<Answer, { kind: 'relation' }>): Answer | null {
+  if (r.ops.length !== 1 || r.ops[0] !== '=') return null;
+  if (isVariable(r.sides[0]!)) return r.sides[1]!;
+  return isVariable(r.sides[1]!) ? r.sides[0]! : null;
+}
+
 function texOf(a: Answer): string | null {
   return a.kind === 'scalar' ? a.tex : a.kind === 'text' ? a.text : null;
 }
@@ -197,13 +205,11 @@ function vectorItems(a: Answer): Answer[] | null {
 /** Compare pred p with gold g. Never throws; the reason says what decided. */
 export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdict {
   if (performance.now() > ctx.deadline) return no('time budget exceeded');
-  // An assignment `x = v` against a bare value: compare v (Qwen2.5-Math / math-verify rule).
-  if (p.kind === 'relation' && g.kind !== 'relation' && p.ops.length === 1 && p.ops[0] === '=' && isVariable(p.sides[0]!)) {
-    return compareAnswers(p.sides[1]!, g, ctx);
-  }
-  if (g.kind === 'relation' && p.kind !== 'relation' && g.ops.length === 1 && g.ops[0] === '=' && isVariable(g.sides[0]!)) {
-    return compareAnswers(p, g.sides[1]!, ctx);
-  }
+  // An assignment `x = v` (or `v = x`) against a bare value: compare v (Qwen2.5-Math / math-verify rule).
+  const pv0 = p.kind === 'relation' && g.kind !== 'relation' ? assignedValue(p) : null;
+  if (pv0) return compareAnswers(pv0, g, ctx);
+  const gv0 = g.kind === 'relation' && p.kind !== 'relation' ? assignedValue(g) : null;
+  if (gv0) return compareAnswers(p, gv0, ctx);
   const intervalLike = (a: Answer): boolean => a.kind === 'interval' || a.kind === 'union' || (a.kind === 'tuple' && a.items.length === 2);
   if (p.kind === 'relation' && intervalLike(g)) {
     const iv = relationToInterval(p);
