@@ -18,7 +18,7 @@ function sameAnswer(gold: string, rng: Rng): string {
   const forms = [
     gold,
     gold.replace(/\\frac/g, '\\dfrac'),
-    gold.replace(/,\s*/g, ', '),
+    gold.replace(/,(?!\\!|\d{3}(?!\d))\s*/g, ', '), // not in 58,500: `58, 500` is a list
     gold.replace(/\\left|\\right/g, ''),
     /^\d+$/.test(gold) ? `${gold}.0` : gold,
     /^\\frac\{(\d+)\}\{(\d+)\}$/.test(gold) ? gold.replace(/^\\frac\{(\d+)\}\{(\d+)\}$/, '$1/$2') : gold,
@@ -72,8 +72,16 @@ export async function benchGrade(opts: { problems?: number; samples?: number } =
     classes.push(g.numClasses);
     if (g.label !== null && isEquivalent(g.label, gold).equal) labelRight++;
   });
+  // Worst case for grouping: 64 different expressions (no two equal), so every pair is compared.
+  clearGradeCaches();
+  const rng = new Rng(99);
+  const distinct = Array.from({ length: n }, (_, i) => `\\boxed{${1 + rng.int(9)}x^{${2 + (i % 5)}} + ${i}\\sqrt{${2 + rng.int(7)}}x - \\frac{${i + 1}}{${2 + rng.int(9)}}}`);
+  let t0 = performance.now();
+  const worst = gradeGroup(distinct);
+  const worstMs = performance.now() - t0;
   return {
     bench: 'grade',
+    allDistinctExpressions: { samples: n, classes: worst.numClasses, ms: Math.round(worstMs * 100) / 100 },
     what: `gradeGroup (extract + vote + rewards) over ${n} responses per MATH-500 gold answer`,
     problems: golds.length,
     samplesPerVote: n,

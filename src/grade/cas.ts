@@ -169,10 +169,8 @@ export function closeComplex(a: Complex, b: Complex, relTol: number): boolean {
  * 'unknown' when neither tier could decide (then the caller says not equal, with this reason).
  */
 export function compareAnalyses(a: CasAnalysis, b: CasAnalysis, relTol: number, ms: number): { verdict: 'same' | 'equal' | 'different' | 'unknown'; reason: string } {
-  if (a.expr && b.expr) {
-    const same = bounded(getEngine(), ms, () => a.expr!.isSame(b.expr!));
-    if (same === true) return { verdict: 'same', reason: 'same canonical form' };
-  }
+  // Values first: one canonical form always evaluates to the same values, so a difference here settles
+  // it without the engine (the vote compares every pair of distinct answers; this keeps that cheap).
   // A constant has one sample; it is compared with every sample of the other side (sin²x + cos²x vs 1).
   const at = (x: CasAnalysis, k: number): Complex | null => (x.vars.length === 0 ? x.samples[0] ?? null : x.samples[k] ?? null);
   const n = Math.max(a.vars.length === 0 ? 1 : a.samples.length, b.vars.length === 0 ? 1 : b.samples.length);
@@ -184,6 +182,8 @@ export function compareAnalyses(a: CasAnalysis, b: CasAnalysis, relTol: number, 
     if (!closeComplex(x, y, relTol)) return { verdict: 'different', reason: a.vars.length + b.vars.length === 0 ? 'values differ' : 'values differ at a sample point' };
     compared++;
   }
+  const same = a.expr && b.expr ? bounded(getEngine(), ms, () => a.expr!.isSame(b.expr!)) === true : false;
+  if (same) return { verdict: 'same', reason: 'same canonical form' };
   // Different free variables can still be equal (x+y-y vs x), so agreement at all points decides.
   const needed = a.vars.length === 0 && b.vars.length === 0 ? 1 : Math.min(3, CAS_LIMITS.points);
   if (compared >= needed && (sameVars || compared === n)) {

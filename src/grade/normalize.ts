@@ -89,7 +89,7 @@ function braceArgs(s: string): string {
       args.push(a.arg);
       pos = a.end;
     }
-    if (args.length !== nargs) continue;
+    if (args.length !== nargs) break; // an unclosed group swallows the rest: nothing after it to fix
     out += s.slice(i, m.index) + head + args.map((a) => `{${braceArgs(a)}}`).join('');
     i = pos;
     re.lastIndex = pos;
@@ -132,7 +132,8 @@ const WHOLE_ANSWER_WORDS: [RegExp, string][] = [
  * Order matters: delimiters and text go first so the rules below see bare mathematics.
  */
 export function normalizeAnswer(raw: string): Normalized {
-  let s = raw.replace(/[\r\n\t]+/g, ' ').trim();
+  // One space for any run of whitespace first: later patterns with `\s+` then cannot backtrack over long runs.
+  let s = raw.replace(/\s+/g, ' ').trim();
   s = s.replace(/\\\$/g, ' ').replace(/\$/g, ' ');
   s = s.replace(/^\\\[|\\\]$/g, '').replace(/^\\\(|\\\)$/g, '');
   s = replaceMacro(s, ['boxed', 'fbox'], (a) => a);
@@ -156,7 +157,13 @@ export function normalizeAnswer(raw: string): Normalized {
   s = dropThousands(s.trim());
   s = braceArgs(s);
   s = s.replace(/(^|[^\d}])\.(\d)/g, '$10.$2');
-  s = s.replace(/(\d\.\d*?)0+(?![\d]|\\overline)/g, '$1').replace(/(\d)\.(?![\d]|\\overline)/g, '$1');
+  // Trailing zeros of decimals (2.50 → 2.5, 1000.0 → 1000); one greedy match per number, no backtracking.
+  s = s.replace(/(\d)\.(\d*)(?![\d]|\\overline)/g, (_m, d: string, frac: string) => {
+    let end = frac.length;
+    while (end > 0 && frac[end - 1] === '0') end--; // (a loop: /0+$/ is quadratic on long zero runs)
+    const f = frac.slice(0, end);
+    return f === '' ? d : `${d}.${f}`;
+  });
   s = squeezeSpaces(s);
   const word = NUMBER_WORDS[s.toLowerCase()];
   if (word !== undefined) s = String(word);

@@ -74,6 +74,33 @@ test('hostile responses: extraction and a whole vote stay fast and total', (t) =
   t.diagnostic(`vote over ${responses.length} hostile responses: ${ms.toFixed(0)} ms, label ${JSON.stringify(g.label?.slice(0, 20))}`);
 });
 
+/** Inputs near the 20,000-char cap that made earlier regexes quadratic (each found by measurement). */
+const N = 19000;
+const BAIT: [string, string][] = [
+  ['long zero run', '1.' + '0'.repeat(N) + '1'],
+  ['long space run', '1' + ' '.repeat(N) + 'x'],
+  ['unclosed boxes', '\\boxed{'.repeat(N / 7)],
+  ['unclosed fracs', '\\frac{'.repeat(N / 6)],
+  ['repeated units', '5' + ' miles'.repeat(N / 6)],
+  ['repeated answer phrases', 'the answer is '.repeat(N / 14)],
+  ['relation chain', 'x<'.repeat(N / 2)],
+  ['separators', '1,000'.repeat(N / 5)],
+];
+
+test('regex bait near the input cap: normalisation, extraction and comparison stay linear', (t) => {
+  let worst = 0, worstName = '';
+  for (const [name, s] of BAIT) {
+    const t0 = performance.now();
+    extractAnswer(s);
+    const r = isEquivalent(s, '1');
+    const ms = performance.now() - t0;
+    if (ms > worst) { worst = ms; worstName = name; }
+    assert.equal(r.equal, false, name);
+    assert.ok(ms < 2000, `${name} took ${ms.toFixed(0)} ms`);
+  }
+  t.diagnostic(`worst bait: ${worstName} ${worst.toFixed(1)} ms`);
+});
+
 test('identical hostile strings are equal by string (no CAS needed)', () => {
   for (const [name, s] of HOSTILE.slice(0, 10)) {
     const r = isEquivalent(s, s);
