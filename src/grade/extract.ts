@@ -42,7 +42,7 @@ export function findBoxes(text: string): { start: number; end: number; content: 
 }
 
 /** What may stand between two boxes that together form one answer: commas, "and"/"or", math delimiters. */
-const BOX_JOINER = /^(?:[\s,;$]|\\[,;!:]|\\q?quad|\\text\{\s*(?:and|or|,)\s*\}|\\\(|\\\)|and|or)*$/;
+const BOX_JOINER = /^(?:[\s,;$]|\\[,;!:]|\\q?quad|\\text\{\s*(?:and|or|,)\s*\}|\\[()[\]]|and|or)*$/;
 
 /** The last box, joined with the boxes right before it when only connectors separate them. */
 export function lastBoxed(text: string): string | null {
@@ -93,7 +93,7 @@ export function answerIs(text: string): string | null {
 }
 
 /** Words that mark prose; a string without them (and short) is taken as a bare answer. */
-const PROSE_RE = /\b(?:is|are|was|the|so|we|thus|therefore|hence|then|answer|because|since|get|find|which|that|this|let|be|of|to)\b/i;
+const PROSE_RE = /\b(?:is|are|was|the|so|we|thus|therefore|hence|then|answer|because|since|get|got|find|which|that|this|let|be|of|to|it|its|think|guess|result|equals|gives|total|value)\b/i;
 
 /**
  * A response that is just an answer: short, one line, no prose words outside `\text{}`, at most two
@@ -103,7 +103,7 @@ export function looksLikeBareAnswer(text: string): boolean {
   const s = text.trim();
   if (s === '' || s.length > 200 || s.includes('\n')) return false;
   const outsideText = s.replace(/\\(?:text|mbox|textbf|mathrm)\{[^}]*\}/g, ' ');
-  if (PROSE_RE.test(outsideText)) return false;
+  if (PROSE_RE.test(outsideText) || /\bI\b/.test(outsideText)) return false; // "I", not the imaginary unit i
   const outsideMath = outsideText.replace(/\$[^$]*\$/g, ' ');
   if (outsideMath !== outsideText && outsideMath.includes(':')) return false;
   return (outsideMath.match(/(?<![\\a-zA-Z])[a-zA-Z]{2,}/g) ?? []).length <= 2;

@@ -33,6 +33,8 @@ test('boxes separated only by connectors form one list answer', () => {
     ['The integers are \\boxed{-2} and \\boxed{1}.', '-2, 1'],
     ['$\\boxed{1}\\boxed{2}$', '1, 2'],
     ['roots $\\boxed{3}$, $\\boxed{5}$, and $\\boxed{7}$', '3, 5, 7'],
+    ['\\[ \\boxed{-2} \\quad \\text{and} \\quad \\boxed{1} \\]', '-2, 1'],
+    ['\\[ \\boxed{-2} \\] and \\[ \\boxed{1} \\]', '-2, 1'],
     ['first \\boxed{1}, then after more work we find \\boxed{2}', '2'],
   ]);
 });
@@ -65,6 +67,8 @@ test('a bare answer is returned whole, not its last number', () => {
     ['(1, 2]', '(1, 2]'],
     ['\\text{Evelyn}', '\\text{Evelyn}'],
     ['  25  ', '25'],
+    ['2 + i', '2 + i'],
+    ['i', 'i'],
     ['\\[ 2\\sqrt{3} \\]', '2\\sqrt{3}'],
   ]);
 });
@@ -84,6 +88,7 @@ test('last number fallback, fractions read whole; can be switched off', () => {
     ['the probability that Alice wins the game is 2/3. <|im_start|>user', '2/3'],
     ['Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.', '3'],
     ['We get 3 apples and then 5 pears in total', '5'],
+    ['I think 5', '5'],
     ['which gives a probability of $\\frac{2}{3}$ in the end, I think', '\\frac{2}{3}'],
     ['So there would be 1,000 ways when we count it that way', '1,000'],
     ['The temperature was -4 degrees when we measured it', '-4'],
