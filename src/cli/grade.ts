@@ -76,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       row = toRow(JSON.parse(text));
     } catch (e) {
-      const error = `${file}:${i + 1}: ${e instanceof SyntaxError ? 'malformed JSON' : 'bad line'}: ${(e as Error).message}`;
+      const error = `${file} line ${i + 1}: ${e instanceof SyntaxError ? 'malformed JSON' : 'bad line'}: ${(e as Error).message}`;
       malformed++;
       out.push(JSON.stringify({ line: i + 1, equal: false, pred_answer: null, gold_answer: null, error }) + '\n');
       flush();

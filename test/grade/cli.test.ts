@@ -46,10 +46,10 @@ test('a malformed line is reported with its line number; the rest are still grad
   assert.equal(r.out.length, 4); // the blank line is not an input
   assert.deepEqual(r.out.map((o) => o.line), [1, 2, 3, 5]);
   assert.equal(r.out[0]!.equal, true);
-  assert.match(String(r.out[1]!.error), /:2: malformed JSON/);
-  assert.match(String(r.out[2]!.error), /:3: bad line: field "gold" must be a string/);
+  assert.match(String(r.out[1]!.error), / line 2: malformed JSON/);
+  assert.match(String(r.out[2]!.error), / line 3: bad line: field "gold" must be a string/);
   assert.equal(r.out[3]!.equal, false);
-  assert.match(r.err, /:2: malformed JSON/);
+  assert.match(r.err, / line 2: malformed JSON/);
   assert.match(r.err, /2 graded, 1 equal \(50\.0%\), 1 not equal, 2 malformed/);
 });
 
