@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { TtrlError } from '../util/errors.js';
 import { extractAnswer, extractGold } from '../grade/extract.js';
 import { isEquivalent, EQUIVALENCE_DEFAULTS } from '../grade/equivalence.js';
+import { casLoadMs } from '../grade/cas.js';
 
 const HELP = `usage: ttrl grade FILE.jsonl [options]
 
@@ -75,20 +76,20 @@ export async function run(argv: string[]): Promise<number> {
     try {
       row = toRow(JSON.parse(text));
     } catch (e) {
-      const error = `${file}:${i + 1}: ${e instanceof SyntaxError ? 'malformed JSON' : 'bad line'}: ${(e as Error).message}`;
+      const error = `${file} line ${i + 1}: ${e instanceof SyntaxError ? 'malformed JSON' : 'bad line'}: ${(e as Error).message}`;
       malformed++;
       out.push(JSON.stringify({ line: i + 1, equal: false, pred_answer: null, gold_answer: null, error }) + '\n');
       flush();
       process.stderr.write(`ttrl grade: ${error}\n`);
       continue;
     }
-    const t0 = performance.now();
+    const t0 = performance.now(), load0 = casLoadMs();
     const predAnswer = extractAnswer(row.pred, { choices: row.choices, lastNumberFallback: !values['no-number-fallback'] });
     const goldAnswer = extractGold(row.gold, { choices: row.choices });
     const r = predAnswer === null || goldAnswer === null
       ? { equal: false, reason: predAnswer === null ? 'no answer found in pred' : 'empty gold' }
       : isEquivalent(predAnswer, goldAnswer, { ...eqOpts, choices: row.choices });
-    const ms = performance.now() - t0;
+    const ms = performance.now() - t0 - (casLoadMs() - load0); // the CAS's one-time load is reported apart
     graded++; totalMs += ms; worstMs = Math.max(worstMs, ms);
     if (r.equal) equal++;
     out.push(JSON.stringify({ line: i + 1, equal: r.equal, pred_answer: predAnswer, gold_answer: goldAnswer, reason: r.reason, ms: Math.round(ms * 100) / 100 }) + '\n');
@@ -97,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   flush();
   const pct = graded ? ((100 * equal) / graded).toFixed(1) : '0.0';
   process.stderr.write(`ttrl grade: ${graded} graded, ${equal} equal (${pct}%), ${graded - equal} not equal, ${malformed} malformed; `
-    + `${graded ? (totalMs / graded).toFixed(2) : '0'} ms mean, ${worstMs.toFixed(1)} ms worst per line\n`);
+    + `${graded ? (totalMs / graded).toFixed(2) : '0'} ms mean, ${worstMs.toFixed(1)} ms worst per line`
+    + `${casLoadMs() > 0 ? `, CAS load ${casLoadMs().toFixed(0)} ms` : ''}\n`);
   return malformed > 0 ? 1 : 0;
 }

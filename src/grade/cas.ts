@@ -30,6 +30,8 @@ export interface CasAnalysis {
   reason?: string;
 }
 
+const CALCULUS_RE = /\\(?:sum|prod|int|iint|iiint|oint|lim|limsup|liminf|partial|nabla)(?![a-zA-Z])|\\frac\{d(?:\^\{?\d+\}?)?\s*[a-zA-Z]?\}\{d\s*[a-zA-Z]|\\mathrm\{d\}/;
+
 /** Bounds; see the file comment. */
 export const CAS_LIMITS = {
   maxChars: 400,
@@ -131,6 +133,8 @@ export function analyzeLatex(latex: string, ms: number): CasAnalysis {
   const none = (reason: string): CasAnalysis => ({ vars: [], samples: [], reason });
   if (latex.length > CAS_LIMITS.maxChars) return none(`too long for the CAS (${latex.length} chars)`);
   if (maxDepth(latex) > CAS_LIMITS.maxDepth) return none('nested too deeply for the CAS');
+  // Calculus notation: never evaluated, and parsing it alone can take 100+ ms (`\frac{d^{100}}{dx^{100}}`).
+  if (CALCULUS_RE.test(latex)) return none('calculus notation (sums, integrals, limits, derivatives) is compared as written');
   const ce = getEngine();
   const parsed = bounded(ce, ms, () => ce.parse(latex));
   if (isError(parsed)) return none(parsed.error);
@@ -165,19 +169,21 @@ export function closeComplex(a: Complex, b: Complex, relTol: number): boolean {
  * 'unknown' when neither tier could decide (then the caller says not equal, with this reason).
  */
 export function compareAnalyses(a: CasAnalysis, b: CasAnalysis, relTol: number, ms: number): { verdict: 'same' | 'equal' | 'different' | 'unknown'; reason: string } {
-  if (a.expr && b.expr) {
-    const same = bounded(getEngine(), ms, () => a.expr!.isSame(b.expr!));
-    if (same === true) return { verdict: 'same', reason: 'same canonical form' };
-  }
-  const n = Math.min(a.samples.length, b.samples.length);
+  // Values first: one canonical form always evaluates to the same values, so a difference here settles
+  // it without the engine (the vote compares every pair of distinct answers; this keeps that cheap).
+  // A constant has one sample; it is compared with every sample of the other side (sin²x + cos²x vs 1).
+  const at = (x: CasAnalysis, k: number): Complex | null => (x.vars.length === 0 ? x.samples[0] ?? null : x.samples[k] ?? null);
+  const n = Math.max(a.vars.length === 0 ? 1 : a.samples.length, b.vars.length === 0 ? 1 : b.samples.length);
   const sameVars = a.vars.length === b.vars.length && a.vars.every((v, i) => v === b.vars[i]);
   let compared = 0;
   for (let k = 0; k < n; k++) {
-    const x = a.samples[k], y = b.samples[k];
+    const x = at(a, k), y = at(b, k);
     if (!x || !y) continue;
     if (!closeComplex(x, y, relTol)) return { verdict: 'different', reason: a.vars.length + b.vars.length === 0 ? 'values differ' : 'values differ at a sample point' };
     compared++;
   }
+  const same = a.expr && b.expr ? bounded(getEngine(), ms, () => a.expr!.isSame(b.expr!)) === true : false;
+  if (same) return { verdict: 'same', reason: 'same canonical form' };
   // Different free variables can still be equal (x+y-y vs x), so agreement at all points decides.
   const needed = a.vars.length === 0 && b.vars.length === 0 ? 1 : Math.min(3, CAS_LIMITS.points);
   if (compared >= needed && (sameVars || compared === n)) {

@@ -42,7 +42,8 @@ function analysis(tex: string, ctx: CompareContext): CasAnalysis {
   if (!a) {
     ctx.deadline += ensureEngine(); // the one-time load is not this comparison's cost
     a = analyzeLatex(tex, ctx.casMs);
-    cachePut(ctx.analyses, tex, a, 20000);
+    // A run out of time is not a property of the answer (the machine may just be busy): retry next time.
+    if (a.reason !== 'CAS time limit') cachePut(ctx.analyses, tex, a, 20000);
   }
   return a;
 }
@@ -149,6 +150,13 @@ function relationToInterval(r: Extract<Answer, { kind: 'relation' }>): Answer | 
   return null;
 }
 
+/** The value of `x = v` or `v = x` (one side a lone variable); null for any other relation. */
+function assignedValue(r: Extract<Answer, { kind: 'relation' }>): Answer | null {
+  if (r.ops.length !== 1 || r.ops[0] !== '=') return null;
+  if (isVariable(r.sides[0]!)) return r.sides[1]!;
+  return isVariable(r.sides[1]!) ? r.sides[0]! : null;
+}
+
 function texOf(a: Answer): string | null {
   return a.kind === 'scalar' ? a.tex : a.kind === 'text' ? a.text : null;
 }
@@ -197,21 +205,28 @@ function vectorItems(a: Answer): Answer[] | null {
 /** Compare pred p with gold g. Never throws; the reason says what decided. */
 export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdict {
   if (performance.now() > ctx.deadline) return no('time budget exceeded');
-  // An assignment `x = v` against a bare value: compare v (Qwen2.5-Math / math-verify rule).
-  if (p.kind === 'relation' && g.kind !== 'relation' && p.ops.length === 1 && p.ops[0] === '=' && isVariable(p.sides[0]!)) {
-    return compareAnswers(p.sides[1]!, g, ctx);
-  }
-  if (g.kind === 'relation' && p.kind !== 'relation' && g.ops.length === 1 && g.ops[0] === '=' && isVariable(g.sides[0]!)) {
-    return compareAnswers(p, g.sides[1]!, ctx);
-  }
-  if (p.kind === 'relation' && (g.kind === 'interval' || g.kind === 'union')) {
+  // An assignment `x = v` (or `v = x`) against a bare value: compare v (Qwen2.5-Math / math-verify rule).
+  const pv0 = p.kind === 'relation' && g.kind !== 'relation' ? assignedValue(p) : null;
+  if (pv0) return compareAnswers(pv0, g, ctx);
+  const gv0 = g.kind === 'relation' && p.kind !== 'relation' ? assignedValue(g) : null;
+  if (gv0) return compareAnswers(p, gv0, ctx);
+  const intervalLike = (a: Answer): boolean => a.kind === 'interval' || a.kind === 'union' || (a.kind === 'tuple' && a.items.length === 2);
+  if (p.kind === 'relation' && intervalLike(g)) {
     const iv = relationToInterval(p);
     return iv ? compareAnswers(iv, g, ctx) : no('relation vs interval');
   }
-  if (g.kind === 'relation' && (p.kind === 'interval' || p.kind === 'union')) {
+  if (g.kind === 'relation' && intervalLike(p)) {
     const iv = relationToInterval(g);
     return iv ? compareAnswers(p, iv, ctx) : no('interval vs relation');
   }
+  // `x < -3 \text{ or } x > 3` (a list of inequalities) against a union of intervals.
+  const asUnion = (a: Answer): Answer | null => {
+    if (a.kind !== 'list' || !a.items.every((x) => x.kind === 'relation')) return null;
+    const parts = a.items.map((x) => relationToInterval(x as Extract<Answer, { kind: 'relation' }>));
+    return parts.every((x) => x !== null) ? { kind: 'union', parts: parts as Answer[] } : null;
+  };
+  if (g.kind === 'union' && asUnion(p)) return compareAnswers(asUnion(p)!, g, ctx);
+  if (p.kind === 'union' && asUnion(g)) return compareAnswers(p, asUnion(g)!, ctx);
   if (p.kind === 'set' && p.items.length === 1 && g.kind !== 'set') return compareAnswers(p.items[0]!, g, ctx);
   if (g.kind === 'set' && g.items.length === 1 && p.kind !== 'set') return compareAnswers(p, g.items[0]!, ctx);
   const pv = vectorItems(p), gv = vectorItems(g);
@@ -235,6 +250,7 @@ export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdi
       return no(`letter vs ${g.kind}`);
     case 'tuple':
       if (g.kind === 'tuple' || g.kind === 'list' || g.kind === 'set') return ordered(p.items, g.items, ctx, 'tuple');
+      if (g.kind === 'interval') return compareAnswers(g, p, ctx);
       return no(`tuple vs ${g.kind}`);
     case 'list':
       if (g.kind === 'tuple') return ordered(p.items, g.items, ctx, 'list');
@@ -246,6 +262,10 @@ export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdi
       return no(`set vs ${g.kind}`);
     case 'interval':
       if (g.kind === 'union' && g.parts.length === 1) return compareAnswers(p, g.parts[0]!, ctx);
+      // `(a, b)` is read as a pair; against an interval it is the open interval.
+      if (g.kind === 'tuple' && g.items.length === 2) {
+        return p.loClosed || p.hiClosed ? no('interval ends differ (open vs closed)') : ordered([p.lo, p.hi], g.items, ctx, 'interval');
+      }
       if (g.kind !== 'interval') return no(`interval vs ${g.kind}`);
       if (p.loClosed !== g.loClosed || p.hiClosed !== g.hiClosed) return no('interval ends differ (open vs closed)');
       return ordered([p.lo, p.hi], [g.lo, g.hi], ctx, 'interval');

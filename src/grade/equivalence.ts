@@ -32,6 +32,7 @@ const MAX_STRUCTURED_CHARS = 1000;
 /** Longer inputs are not even normalised: a hostile 1 MB "answer" costs nothing. */
 const MAX_INPUT_CHARS = 20000;
 const MAX_CACHED_PAIRS = 200000;
+const TIMED_OUT = /time budget exceeded|CAS time limit/;
 
 const pairCache = new Map<string, EquivalenceResult>();
 const normCache = new Map<string, { norm: Normalized; tree: Answer | null }>();
@@ -99,7 +100,7 @@ export function isEquivalent(pred: string, gold: string, opts: EquivalenceOption
   const hit = pairCache.get(key);
   if (hit) return hit;
   const r = decide(pred, gold, o);
-  cachePut(pairCache, key, r, MAX_CACHED_PAIRS);
+  if (!TIMED_OUT.test(r.reason ?? '')) cachePut(pairCache, key, r, MAX_CACHED_PAIRS); // a timeout may not recur
   return r;
 }
 

@@ -81,6 +81,7 @@ function gcd(a: number, b: number): number {
 const CONSTANTS: Record<string, C> = {
   Pi: [Math.PI, 0], ExponentialE: [Math.E, 0], ImaginaryUnit: [0, 1], Half: [0.5, 0],
   PositiveInfinity: [Infinity, 0], NegativeInfinity: [-Infinity, 0],
+  GoldenRatio: [(1 + Math.sqrt(5)) / 2, 0], EulerGamma: [0.5772156649015329, 0], CatalanConstant: [0.915965594177219, 0],
 };
 
 type Fn = (args: C[]) => C;

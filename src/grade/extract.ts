@@ -18,13 +18,23 @@ export interface ExtractOptions {
 
 const BOX_RE = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
 
-/** Every `\boxed{...}` / `\fbox{...}` / `\boxed 5` in order, as [start, end, content]. Unclosed ones are skipped. */
+/**
+ * Every `\boxed{...}` / `\fbox{...}` / `\boxed 5` in order, as [start, end, content]. A box that never
+ * closes (a truncated response) ends the scan and holds the rest of the text.
+ */
 export function findBoxes(text: string): { start: number; end: number; content: string }[] {
   const out: { start: number; end: number; content: string }[] = [];
   BOX_RE.lastIndex = 0;
   for (let m = BOX_RE.exec(text); m; m = BOX_RE.exec(text)) {
     const a = readArg(text, m.index + m[0].length);
-    if (!a) continue;
+    if (!a) {
+      // A box cut off by the length limit: its content runs to the end of the text.
+      const open = text.indexOf('{', m.index + m[0].length);
+      if (open >= 0 && text.slice(m.index + m[0].length, open).trim() === '') {
+        out.push({ start: m.index, end: text.length, content: text.slice(open + 1).trim() });
+      }
+      break;
+    }
     out.push({ start: m.index, end: a.end, content: a.arg.trim() });
     BOX_RE.lastIndex = a.end;
   }
@@ -32,7 +42,7 @@ export function findBoxes(text: string): { start: number; end: number; content: 
 }
 
 /** What may stand between two boxes that together form one answer: commas, "and"/"or", math delimiters. */
-const BOX_JOINER = /^(?:[\s,;$]|\\[,;!:]|\\q?quad|\\text\{\s*(?:and|or|,)\s*\}|\\\(|\\\)|and|or)*$/;
+const BOX_JOINER = /^(?:[\s,;$]|\\[,;!:]|\\q?quad|\\text\{\s*(?:and|or|,)\s*\}|\\[()[\]]|and|or)*$/;
 
 /** The last box, joined with the boxes right before it when only connectors separate them. */
 export function lastBoxed(text: string): string | null {
@@ -72,23 +82,31 @@ export function answerIs(text: string): string | null {
   for (let m = ANSWER_IS_RE.exec(text); m; m = ANSWER_IS_RE.exec(text)) last = m;
   if (!last) return null;
   let rest = sentence(text.slice(last.index + last[0].length)).trim();
+  // "Final Answer: The largest $n$ is 34." → what follows the last " is ".
+  if (/\sis\s/.test(rest)) rest = rest.slice(rest.lastIndexOf(' is ') + 4);
   const math = firstMath(rest);
   if (math !== null) rest = math;
-  // "Final Answer: The largest $n$ is 34." → what follows the last " is ".
-  else if (/\bis\s/.test(rest)) rest = rest.slice(rest.lastIndexOf(' is ') + 4);
   rest = rest.replace(/^\*+|\*+$/g, '').replace(/[\s.,;:!]+$/, '').trim();
+  // "Final Answer: Jane started growing Sphere 3 hours ago" → the number in the phrase.
+  if (math === null && !looksLikeBareAnswer(rest)) rest = lastNumber(rest) ?? rest;
   return rest === '' ? null : rest;
 }
 
 /** Words that mark prose; a string without them (and short) is taken as a bare answer. */
-const PROSE_RE = /\b(?:is|are|was|the|so|we|thus|therefore|hence|then|answer|because|since|get|find|which|that|this|let|be|of|to)\b/i;
+const PROSE_RE = /\b(?:is|are|was|the|so|we|thus|therefore|hence|then|answer|because|since|get|got|find|which|that|this|let|be|of|to|it|its|think|guess|result|equals|gives|total|value)\b/i;
 
-/** A response that is just an answer: short, one line, no prose words outside `\text{}`. */
+/**
+ * A response that is just an answer: short, one line, no prose words outside `\text{}`, at most two
+ * words, and no label before a math span ("Special matrix: $...$" is prose around an answer).
+ */
 export function looksLikeBareAnswer(text: string): boolean {
   const s = text.trim();
   if (s === '' || s.length > 200 || s.includes('\n')) return false;
   const outsideText = s.replace(/\\(?:text|mbox|textbf|mathrm)\{[^}]*\}/g, ' ');
-  return !PROSE_RE.test(outsideText);
+  if (PROSE_RE.test(outsideText) || /\bI\b/.test(outsideText)) return false; // "I", not the imaginary unit i
+  const outsideMath = outsideText.replace(/\$[^$]*\$/g, ' ');
+  if (outsideMath !== outsideText && outsideMath.includes(':')) return false;
+  return (outsideMath.match(/(?<![\\a-zA-Z])[a-zA-Z]{2,}/g) ?? []).length <= 2;
 }
 
 /** Strip one pair of surrounding math delimiters: `$x$`, `$$x$$`, `\(x\)`, `\[x\]`. */
@@ -107,7 +125,7 @@ export function stripMathDelimiters(s: string): string {
 
 // A number as written in text: `\frac{3}{4}`, `-3/4`, `1,000.5`, `.5`, `-2`. Fractions first so that
 // `\frac{3}{4}` is not read as the `4` at its end.
-const NUMBER_RE = /-?\\[dtc]?frac\{-?\d+\}\{\d+\}|-?\d+\s*\/\s*\d+(?![\d.])|-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.?\d+/g;
+const NUMBER_RE = /-?\\[dtc]?frac\{-?\d+\}\{\d+\}|-?\d+\s*\/\s*\d+(?!\d|\.\d)|-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.?\d+/g;
 
 /** The last number in the text (see NUMBER_RE), trailing sentence period excluded; null if none. */
 export function lastNumber(text: string): string | null {
@@ -116,9 +134,24 @@ export function lastNumber(text: string): string | null {
 }
 
 /**
+ * The last math span (`$..$`, `$$..$$`, `\(..\)`, `\[..\]`) when nothing but prose follows it, so
+ * "Therefore $x \geq 5$ is the solution." gives `x \geq 5` where the last number would give `5`.
+ * Null when a number follows the span (then the last number is the better guess) or there is none.
+ */
+export function lastMath(text: string): string | null {
+  const re = /\$\$([\s\S]+?)\$\$|\$([^$]+?)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g;
+  let last: RegExpExecArray | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) last = m;
+  if (!last) return null;
+  if (/\d/.test(text.slice(last.index + last[0].length))) return null;
+  const inner = (last[1] ?? last[2] ?? last[3] ?? last[4] ?? '').trim().replace(/[.,;]$/, '').trim();
+  return inner === '' ? null : inner;
+}
+
+/**
  * The final answer of a response, or null when none is found.
  * Order: last box (adjacent boxes joined) → "answer is" phrase → whole response if it is a bare answer →
- * last number (unless lastNumberFallback is false). With `choices`, a letter (see extractChoice).
+ * then, unless lastNumberFallback is false, the last math span if only prose follows it, else the last number. With `choices`, a letter (see extractChoice).
  */
 export function extractAnswer(response: string, opts: ExtractOptions = {}): string | null {
   if (opts.choices) return extractChoice(response, opts.choiceLetters);
@@ -129,7 +162,7 @@ export function extractAnswer(response: string, opts: ExtractOptions = {}): stri
   const whole = stripMathDelimiters(response);
   if (looksLikeBareAnswer(whole)) return whole;
   if (opts.lastNumberFallback === false) return null;
-  return lastNumber(response);
+  return lastMath(response) ?? lastNumber(response);
 }
 
 /**

@@ -135,7 +135,7 @@ export function replaceMacro(s: string, names: readonly string[], fn: (arg: stri
   let out = '', last = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {
     const a = readArg(s, m.index + m[0].length);
-    if (!a) continue;
+    if (!a) break; // unclosed: everything after is inside it (and rescanning each would be quadratic)
     out += s.slice(last, m.index) + fn(a.arg);
     last = a.end;
     re.lastIndex = a.end;

@@ -15,8 +15,10 @@ export function passAtK(n: number, c: number, k: number): number {
   }
   if (k > n) throw new RangeError(`passAtK: k=${k} > n=${n} samples`);
   if (n - c < k) return 1;
-  let allWrong = 1; // C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{n} (1 - k/i)
-  for (let i = n - c + 1; i <= n; i++) allWrong *= 1 - k / i;
+  // C(n-c, k) / C(n, k) two ways; use the one with fewer factors (min(c, k)) for the least rounding.
+  let allWrong = 1;
+  if (k <= c) for (let i = 0; i < k; i++) allWrong *= (n - c - i) / (n - i);
+  else for (let i = n - c + 1; i <= n; i++) allWrong *= 1 - k / i;
   return 1 - allWrong;
 }
 

@@ -40,7 +40,7 @@ const SYMBOLS: [RegExp, string][] = [
   [/\\[lr]?vert(?![a-zA-Z])/g, '|'], [/\\infin(?![a-zA-Z])/g, '\\infty'], [/\\dots[bcm]?|\\ldots|\\cdots/g, '\\ldots'],
   [/>=/g, '\\geq '], [/<=/g, '\\leq '], [/!=/g, '\\ne '], [/\\(?:leqslant|leq|le)(?![a-zA-Z])/g, '\\leq '],
   [/\\(?:geqslant|geq|ge)(?![a-zA-Z])/g, '\\geq '], [/\\(?:neq|ne)(?![a-zA-Z])/g, '\\ne '], [/\\lt(?![a-zA-Z])/g, '<'],
-  [/\\gt(?![a-zA-Z])/g, '>'], [/\\(?:approx|simeq|doteq|equiv)(?![a-zA-Z])/g, '='], [/\\colon(?![a-zA-Z])/g, ':'],
+  [/\\gt(?![a-zA-Z])/g, '>'], [/\\(?:approx|simeq|doteq)(?![a-zA-Z])/g, '\\approx '], [/\\equiv(?![a-zA-Z])/g, '='], [/\\colon(?![a-zA-Z])/g, ':'],
 ];
 
 /** Bare function names a model may write without a backslash (`sin x`), given one for the parser. */
@@ -89,7 +89,7 @@ function braceArgs(s: string): string {
       args.push(a.arg);
       pos = a.end;
     }
-    if (args.length !== nargs) continue;
+    if (args.length !== nargs) break; // an unclosed group swallows the rest: nothing after it to fix
     out += s.slice(i, m.index) + head + args.map((a) => `{${braceArgs(a)}}`).join('');
     i = pos;
     re.lastIndex = pos;
@@ -114,12 +114,26 @@ function squeezeSpaces(s: string): string {
   return s.replace(/\s+/g, ' ').replace(/ (?![a-zA-Z])|(?<![a-zA-Z]) /g, '').trim();
 }
 
+/** Number words a model may answer with (`five`), read only when they are the whole answer. */
+const NUMBER_WORDS: Record<string, number> = {
+  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11,
+  twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
+  twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90, hundred: 100,
+};
+
+/** Whole answers in words that name a set. */
+const WHOLE_ANSWER_WORDS: [RegExp, string][] = [
+  [/^(?:all ?real ?numbers|all ?reals|every ?real ?number|\\mathbb\{?R\}?)$/i, '\\mathbb{R}'],
+  [/^(?:no ?(?:real ?)?solutions?|none|empty ?set|the ?empty ?set|\\\{\\\})$/i, '\\emptyset'],
+];
+
 /**
  * Normalise an extracted answer string. Total: any input gives a (possibly empty) string.
  * Order matters: delimiters and text go first so the rules below see bare mathematics.
  */
 export function normalizeAnswer(raw: string): Normalized {
-  let s = raw.replace(/[\r\n\t]+/g, ' ').trim();
+  // One space for any run of whitespace first: later patterns with `\s+` then cannot backtrack over long runs.
+  let s = raw.replace(/\s+/g, ' ').trim();
   s = s.replace(/\\\$/g, ' ').replace(/\$/g, ' ');
   s = s.replace(/^\\\[|\\\]$/g, '').replace(/^\\\(|\\\)$/g, '');
   s = replaceMacro(s, ['boxed', 'fbox'], (a) => a);
@@ -143,8 +157,18 @@ export function normalizeAnswer(raw: string): Normalized {
   s = dropThousands(s.trim());
   s = braceArgs(s);
   s = s.replace(/(^|[^\d}])\.(\d)/g, '$10.$2');
-  s = s.replace(/(\d\.\d*?)0+(?![\d])/g, '$1').replace(/(\d)\.(?![\d])/g, '$1');
+  // Trailing zeros of decimals (2.50 → 2.5, 1000.0 → 1000); one greedy match per number, no backtracking.
+  s = s.replace(/(\d)\.(\d*)(?![\d]|\\overline)/g, (_m, d: string, frac: string) => {
+    let end = frac.length;
+    while (end > 0 && frac[end - 1] === '0') end--; // (a loop: /0+$/ is quadratic on long zero runs)
+    const f = frac.slice(0, end);
+    return f === '' ? d : `${d}.${f}`;
+  });
   s = squeezeSpaces(s);
-  s = s.replace(/(?:\\\\|[.,;]|\\ldots)+$/, '').trim();
+  const word = NUMBER_WORDS[s.toLowerCase()];
+  if (word !== undefined) s = String(word);
+  for (const [re, to] of WHOLE_ANSWER_WORDS) if (re.test(s)) s = to;
+  // Trailing sentence punctuation goes; an ellipsis stays (`1, 2, 3, \ldots` is not the list 1, 2, 3).
+  s = s.replace(/\.{3}$/, '\\ldots').replace(/(?:\\\\|[,;]|(?<!\.)\.)+$/, '').trim();
   return { text: s, percent };
 }

@@ -57,6 +57,15 @@ export function parseNumber(text: string): NumLit | null {
   if (s === '' || s.length > MAX_LITERAL) return null;
   const dec = parseDecimal(s);
   if (dec) return dec;
+  // Repeating decimal `4.1\overline{6}` = 4.1 + 0.0666…: exact, and not a rounded literal.
+  const rep = /^([+-]?)(\d*)\.(\d*)\\overline\{(\d{1,20})\}$/.exec(s);
+  if (rep) {
+    const [, sign, int, pre, cyc] = rep as unknown as [string, string, string, string, string];
+    const scale = 10n ** BigInt(pre.length);
+    const period = 10n ** BigInt(cyc.length) - 1n;
+    const r = rational((BigInt(int || '0') * scale + BigInt(pre || '0')) * period + BigInt(cyc), scale * period);
+    return sign === '-' ? { ...r, num: -r.num } : r;
+  }
   const frac = /^([+-]?)(\d*)\\frac\{([+-]?[\d.]+)\}\{([+-]?[\d.]+)\}$/.exec(s) ?? /^([+-]?)()([\d.]+)\/([\d.]+)$/.exec(s);
   if (!frac) return null;
   const a = parseDecimal(frac[3]!), b = parseDecimal(frac[4]!);

@@ -106,33 +106,43 @@ function isWords(s: string): boolean {
 export function parseAnswer(s: string, depth = 0): Answer {
   s = s.trim();
   if (depth > MAX_NESTING) return { kind: 'scalar', tex: s };
-  const choice = /^\(?([A-E])\)?$/.exec(s);
+  // A letter, alone or labelling its option's text (`(C) 42` from an AMC answer line).
+  const choice = /^\(?([A-E])\)?$/.exec(s) ?? /^\(([A-E])\)(?=.)/.exec(s);
   if (choice) return { kind: 'choice', letter: choice[1]! };
   if (s === '\\emptyset' || s === '\\{\\}' || s === '{}') return { kind: 'set', items: [] };
   if (/^\\mathbb\{?R\}?$/.test(s)) {
     return { kind: 'interval', lo: { kind: 'scalar', tex: '-\\infty' }, hi: { kind: 'scalar', tex: '\\infty' }, loClosed: false, hiClosed: false };
   }
+  // `a \approx b`: the exact value is what comes before (`x = 1/3 \approx 0.33`), unless that is only
+  // the variable being approximated (`x \approx 11`).
+  const approx = splitTopLevel(s, ['\\approx']);
+  if (approx.length > 1) {
+    const left = parseAnswer(approx[0]!.trim(), depth + 1);
+    return isVariable(left) ? parseAnswer(approx[approx.length - 1]!.trim(), depth + 1) : left;
+  }
   const member = /^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\\in(?![a-zA-Z])(.+)$/.exec(s);
   if (member) return parseAnswer(member[1]!, depth + 1);
   const union = splitTopLevel(s, ['\\cup']);
   if (union.length > 1) return { kind: 'union', parts: union.map((p) => parseAnswer(p.trim(), depth + 1)) };
-  const rel = parseRelation(s, depth);
-  if (rel) return rel;
   const matrix = parseMatrix(s, depth);
   if (matrix) return matrix;
+  // A bare list before relations: `x < -3, x > 3` is two inequalities, not a chain through `-3, x`.
+  const list = splitTopLevel(s, [',', ';']);
+  if (list.length > 1) return { kind: 'list', items: items(s.replace(/;/g, ','), depth) };
+  const rel = parseRelation(s, depth);
+  if (rel) return rel;
   const g = outerGroup(s);
   if (g && g.inner.trim() !== '') {
+    const single = splitTopLevel(g.inner, [',']).length === 1;
+    if (g.open === '\\{') return { kind: 'set', items: items(g.inner, depth) };
+    if (single) return parseAnswer(g.inner, depth + 1); // `(x+1)`, `{5}`: just grouping
     const xs = items(g.inner, depth);
-    if (g.open === '\\{' || (g.open === '{' && xs.length > 1)) return { kind: 'set', items: xs };
-    if (g.open === '{') return parseAnswer(g.inner, depth + 1);
-    if (splitTopLevel(g.inner, [',']).length === 1) return parseAnswer(g.inner, depth + 1);
+    if (g.open === '{') return { kind: 'set', items: xs };
     if (xs.length === 2 && !(g.open === '(' && g.close === ')') && g.close !== '}' && g.close !== '\\}') {
       return { kind: 'interval', lo: xs[0]!, hi: xs[1]!, loClosed: g.open === '[', hiClosed: g.close === ']' };
     }
     return { kind: 'tuple', items: xs };
   }
-  const list = splitTopLevel(s, [',', ';']);
-  if (list.length > 1) return { kind: 'list', items: items(s.replace(/;/g, ','), depth) };
   const pm = expandPm(s);
   if (pm) return { kind: 'set', items: pm.map((v) => ({ kind: 'scalar', tex: v })) };
   if (isWords(s)) return { kind: 'text', text: s.toLowerCase().replace(/\s+/g, ' ') };
