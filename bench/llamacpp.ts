@@ -16,7 +16,8 @@ import { parseArgs } from 'node:util';
 import type * as NodeLlamaCpp from 'node-llama-cpp';
 import { type TensorSource } from '../src/export/gguf-llama.js';
 import { writeModelGguf } from '../src/export/gguf-model.js';
-import { bpeVocabMetadata, byteAlphabet } from '../src/export/gguf-vocab.js';
+import { bpeVocabMetadata } from '../src/export/gguf-vocab.js';
+import { BYTE_TO_CHAR } from '../src/tokenizer/bytes.js';
 import { randomWeights } from '../src/export/random-weights.js';
 import { parseConfig, type ModelConfig } from '../src/model/config.js';
 import { paramSpecs } from '../src/model/params.js';
@@ -58,7 +59,7 @@ export type TtrlDecodeBench = (cfg: ModelConfig, weights: TensorSource, prompt: 
 /** A tokenizer with only the 256 byte tokens (the rest of the 151936 ids are padding), enough for
  *  llama.cpp to load the model; the bench feeds token ids. */
 function benchVocab(cfg: ModelConfig): ReturnType<typeof bpeVocabMetadata> {
-  const vocab = Object.fromEntries(byteAlphabet().map((c, i) => [c, i]));
+  const vocab = Object.fromEntries(BYTE_TO_CHAR.map((c, i) => [c, i]));
   const tokenizer = { model: { type: 'BPE', vocab, merges: [] }, decoder: { type: 'ByteLevel' },
     pre_tokenizer: { type: 'ByteLevel', use_regex: true }, added_tokens: [] };
   return bpeVocabMetadata({ tokenizer, tokenizerConfig: {} }, cfg.vocabSize, {});
