@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 #include <algorithm>
+#include <string>
 
 extern "C" void openblas_set_num_threads(int);
 
@@ -41,7 +42,9 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   float alpha = (float)Dbl(info[8]), beta = (float)Dbl(info[9]);
   if (M == 0 || Nn == 0) return info.Env().Undefined();
   if (K == 0) {  // BLAS leaves C untouched for K=0 with beta=1 but not all builds agree: do it by hand
-    for (int64_t i = 0; i < (int64_t)M * Nn; i++) C[i] *= beta;
+    // beta = 0 makes C write-only, as in BLAS: scaling by 0 would keep a NaN or Inf left in a scratch buffer
+    if (beta == 0.f) std::fill(C, C + (int64_t)M * Nn, 0.f);
+    else for (int64_t i = 0; i < (int64_t)M * Nn; i++) C[i] *= beta;
     return info.Env().Undefined();
   }
   if (M == 1 && !ta) {
@@ -325,10 +328,31 @@ Napi::Value SiluMulBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- token ids ---------------------------------------------------------------------------------------------
+// Ids and targets come from tokenizers and data files: one outside the table would read or write outside
+// its buffer (a segfault at best), so check them, O(M), and throw a RangeError naming the first bad one.
+// Targets below 0 mean "no target" and are allowed where allowNegative.
+bool IdsOk(const Napi::CallbackInfo& info, const Napi::Value& v, int64_t M, int64_t hi, bool allowNegative,
+           const char* what) {
+  const int64_t len = (int64_t)v.As<Napi::Int32Array>().ElementLength();
+  const int32_t* ids = I(v);
+  std::string err;
+  if (len < M) err = std::string(what) + ": " + std::to_string(len) + " ids for " + std::to_string(M) + " rows";
+  for (int64_t m = 0; err.empty() && m < M; m++) {
+    if ((ids[m] < 0 && !allowNegative) || ids[m] >= hi)
+      err = std::string(what) + ": id " + std::to_string(ids[m]) + " at row " + std::to_string(m) +
+            " is outside [0, " + std::to_string(hi) + ")";
+  }
+  if (err.empty()) return true;
+  Napi::RangeError::New(info.Env(), err).ThrowAsJavaScriptException();
+  return false;
+}
+
 // ---- embedding -------------------------------------------------------------------------------------------
 Napi::Value Embedding(const Napi::CallbackInfo& info) {
   float* o = F(info[0]); const float* tab = F(info[1]); const int32_t* ids = I(info[2]);
   int64_t M = N(info[3]), C = N(info[4]);
+  if (!IdsOk(info, info[2], M, C ? (int64_t)Len(info[1]) / C : 0, false, "embedding")) return info.Env().Undefined();
   for (int64_t m = 0; m < M; m++) std::copy(tab + (int64_t)ids[m] * C, tab + ((int64_t)ids[m] + 1) * C, o + m * C);
   return info.Env().Undefined();
 }
@@ -336,6 +360,7 @@ Napi::Value Embedding(const Napi::CallbackInfo& info) {
 Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
   float* dt = F(info[0]); const float* dout = F(info[1]); const int32_t* ids = I(info[2]);
   int64_t M = N(info[3]), C = N(info[4]);
+  if (!IdsOk(info, info[2], M, C ? (int64_t)Len(info[0]) / C : 0, false, "embeddingBackward")) return info.Env().Undefined();
   for (int64_t m = 0; m < M; m++) {
     float* r = dt + (int64_t)ids[m] * C; const float* g = dout + m * C;
     for (int64_t c = 0; c < C; c++) r[c] += g[c];
@@ -350,6 +375,7 @@ Napi::Value LogSoftmaxGather(const Napi::CallbackInfo& info) {
   float* ent = info[1].IsNull() ? nullptr : F(info[1]);
   const float* logits = F(info[2]); const int32_t* tg = I(info[3]);
   int64_t M = N(info[4]), V = N(info[5]);
+  if (!IdsOk(info, info[3], M, V, true, "logSoftmaxGather targets")) return info.Env().Undefined();
 #pragma omp parallel for if (M * V > kParMin)
   for (int64_t m = 0; m < M; m++) {
     const float* r = logits + m * V;
@@ -374,6 +400,7 @@ Napi::Value LogSoftmaxGatherBackward(const Napi::CallbackInfo& info) {
   const float* dlp = F(info[3]);
   const float* dent = info[4].IsNull() ? nullptr : F(info[4]);
   int64_t M = N(info[5]), V = N(info[6]);
+  if (!IdsOk(info, info[2], M, V, true, "logSoftmaxGatherBackward targets")) return info.Env().Undefined();
 #pragma omp parallel for if (M * V > kParMin)
   for (int64_t m = 0; m < M; m++) {
     const float* r = logits + m * V; float* d = dl + m * V;
@@ -401,16 +428,19 @@ Napi::Value LogSoftmaxGatherBackward(const Napi::CallbackInfo& info) {
 // p −= lr·(m̂/(sqrt(v̂)+eps) + wd·p), decoupled weight decay (as torch.optim.AdamW).
 Napi::Value AdamW(const Napi::CallbackInfo& info) {
   float* p = F(info[0]); const float* g = F(info[1]); float* m = F(info[2]); float* v = F(info[3]);
-  float lr = (float)Dbl(info[4]), b1 = (float)Dbl(info[5]), b2 = (float)Dbl(info[6]), eps = (float)Dbl(info[7]);
-  float wd = (float)Dbl(info[8]), bc1 = (float)Dbl(info[9]), bc2 = (float)Dbl(info[10]);
+  const double lr = Dbl(info[4]), b1 = Dbl(info[5]), b2 = Dbl(info[6]), eps = Dbl(info[7]);
+  const double wd = Dbl(info[8]), bc1 = Dbl(info[9]), bc2 = Dbl(info[10]);
   int64_t n = (int64_t)Len(info[0]);
-  const float sbc2 = std::sqrt(bc2);
+  // Scalar coefficients in double, then rounded once to float, as torch computes them in Python: in float32,
+  // 1 − 0.999f is 0.00099998713, which would make v 1.3e-5 (relative) off torch's.
+  const float decay = (float)(1.0 - lr * wd), fb1 = (float)b1, fb2 = (float)b2, c1 = (float)(1.0 - b1),
+              c2 = (float)(1.0 - b2), step = (float)(lr / bc1), sbc2 = (float)std::sqrt(bc2), feps = (float)eps;
 #pragma omp parallel for if (n > kParMin)
   for (int64_t i = 0; i < n; i++) {
-    p[i] -= lr * wd * p[i];
-    m[i] = b1 * m[i] + (1.f - b1) * g[i];
-    v[i] = b2 * v[i] + (1.f - b2) * g[i] * g[i];
-    p[i] -= (lr / bc1) * m[i] / (std::sqrt(v[i]) / sbc2 + eps);
+    p[i] *= decay;
+    m[i] = fb1 * m[i] + c1 * g[i];
+    v[i] = fb2 * v[i] + c2 * g[i] * g[i];
+    p[i] -= step * m[i] / (std::sqrt(v[i]) / sbc2 + feps);
   }
   return info.Env().Undefined();
 }

@@ -5,11 +5,13 @@ import { TtrlError } from '../util/errors.js';
 type CommandModule = { run(argv: string[]): Promise<number | void> };
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModule> }> = {
+  generate: { about: 'sample completions of a prompt (text or token ids)', load: () => import('./generate.js') },
   score: { about: 'per-token log-probs of token sequences', load: () => import('./score.js') },
   train: { about: 'run TTRL (or oracle RL) on a dataset: rollouts, votes, GRPO updates, eval, checkpoints', load: () => import('./train.js') },
   eval: { about: 'pass@1 (avg@k), maj@k, best@k and greedy accuracy of a model on a dataset', load: () => import('./eval.js') },
   sft: { about: 'supervised fine-tuning on token ids', load: () => import('./sft.js') },
   report: { about: 'write RUN_DIR/report.html: plots over training steps (self-contained)', load: () => import('./report.js') },
+  grade: { about: 'grade {"gold", "pred"} JSONL lines: extract answers, decide mathematical equivalence', load: () => import('./grade.js') },
   export: { about: 'write a model as GGUF (llama.cpp, Ollama) or a clean Hugging Face folder', load: () => import('./export.js') },
 };
 

@@ -53,7 +53,7 @@ export function drawToken(row: Float32Array, pol: TokenPolicy, u: number, s: Ker
   const total = fillWeights(row, mx, T, s.w);
   if (pol.temperature === 0) return { token: top, logprob: -Math.log(total) };
   const thr = keepThreshold(s.w, total, pol, s.sel);
-  const token = inverseCdf(s.w, thr, u);
+  const token = inverseCdf(s.w, thr, thr > 0 ? keptMass(s.w, thr) : total, u);
   return { token, logprob: (row[token]! - mx) / T - Math.log(total) };
 }
 
@@ -67,8 +67,7 @@ export function tokenDistribution(row: Float32Array, pol: TokenPolicy): Float64A
   if (pol.temperature === 0) { const p = new Float64Array(row.length); p[top] = 1; return p; }
   const total = fillWeights(row, row[top]!, pol.temperature, s.w);
   const thr = keepThreshold(s.w, total, pol, s.sel);
-  let mass = 0;
-  for (let i = 0; i < row.length; i++) if (s.w[i]! >= thr) mass += s.w[i]!;
+  const mass = keptMass(s.w, thr);
   const p = new Float64Array(row.length);
   for (let i = 0; i < row.length; i++) if (s.w[i]! >= thr) p[i] = s.w[i]! / mass;
   return p;
@@ -149,15 +148,20 @@ export function kthLargestInPlace(a: Float64Array, n: number, k: number): number
   return a[target]!;
 }
 
-/** First index i with w[i] ≥ thr whose cumulative kept weight exceeds u × (kept mass). */
-function inverseCdf(w: Float64Array, thr: number, u: number): number {
-  let mass = 0, last = 0;
-  for (let i = 0; i < w.length; i++) if (w[i]! >= thr && w[i]! > 0) { mass += w[i]!; last = i; }
+/** Σ w[i] over w[i] ≥ thr. */
+function keptMass(w: Float64Array, thr: number): number {
+  let mass = 0;
+  for (let i = 0; i < w.length; i++) if (w[i]! >= thr) mass += w[i]!;
+  return mass;
+}
+
+/** First index i with w[i] ≥ thr (and w[i] > 0) whose cumulative weight exceeds u × mass (the kept mass). */
+function inverseCdf(w: Float64Array, thr: number, mass: number, u: number): number {
   const target = u * mass;
-  let cum = 0;
+  let cum = 0, last = -1;
   for (let i = 0; i < w.length; i++) {
     const x = w[i]!;
-    if (x >= thr && x > 0) { cum += x; if (cum > target) return i; }
+    if (x >= thr && x > 0) { cum += x; last = i; if (cum > target) return i; }
   }
   return last;  // u·mass rounded up to the full sum: the last kept token
 }
