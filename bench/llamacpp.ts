@@ -34,13 +34,10 @@ import { paramSpecs, paramsFromHost } from '../src/model/params.js';
 import { sampleBatch, type SampleProgress } from '../src/sample/index.js';
 import { CpuBackend } from '../src/tensor/cpu.js';
 import { Rng } from '../src/util/rng.js';
+import { qwen05bConfig } from './sample.js';
 
-/** Qwen2.5-0.5B's shape (its config.json), 494M parameters, tied embeddings. */
-export const BENCH_CONFIG: ModelConfig = parseConfig({
-  model_type: 'qwen2', vocab_size: 151936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24,
-  num_attention_heads: 14, num_key_value_heads: 2, rope_theta: 1e6, rms_norm_eps: 1e-6, tie_word_embeddings: true,
-  max_position_embeddings: 32768, bos_token_id: 151643, eos_token_id: 151643,
-}, 'bench config');
+/** Qwen2.5-0.5B's shape (bench/sample.ts's config), 494M parameters, tied embeddings. */
+export const BENCH_CONFIG: ModelConfig = parseConfig(qwen05bConfig(), 'bench config');
 export const BENCH_SEED = 20250417;
 
 export interface DecodeSettings {
@@ -117,7 +114,7 @@ export async function benchLlamaCpp(settings: DecodeSettings = DEFAULT_SETTINGS,
   const prompt = benchPrompt(settings.promptTokens);
   const run = async (n: number): Promise<DecodeResult> => {
     const ctx = await model.createContext({ sequences: n, contextSize: settings.promptTokens + settings.newTokens + 8,
-      threads: { ideal: settings.threads, min: settings.threads }, batchSize: Math.max(512, n) });
+      threads: { ideal: settings.threads, min: settings.threads }, batchSize: Math.max(512, n), flashAttention: false });
     try {
       const seqs = Array.from({ length: n }, () => ctx.getSequence());
       const { seconds, prefillSeconds } = await decode(seqs, prompt, settings.newTokens);
