@@ -3,6 +3,7 @@
 // folder with only what transformers needs (weights, config, tokenizer files, generation config).
 import fs from 'node:fs';
 import path from 'node:path';
+import { MODEL_SIDE_FILES } from '../cli/sft.js';
 import { readConfig, type ModelConfig } from '../model/config.js';
 import { loadModel } from '../model/model.js';
 import { writeFileAtomic } from '../model/params.js';
@@ -44,9 +45,9 @@ export function exportGguf(o: GgufExportOptions): GgufWriteResult {
   return writeModelGguf(o.out, cfg, mapSource(weights), vocab, { dtype: o.dtype, name: o.name ?? path.basename(path.resolve(o.modelDir)) });
 }
 
-/** Tokenizer files transformers' AutoTokenizer may read (whichever exist are copied). */
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json',
-  'vocab.json', 'merges.txt', 'chat_template.jinja'];
+/** Tokenizer files transformers' AutoTokenizer may read (whichever exist are copied): the side files
+ *  ttrl's checkpoints carry, plus two that newer transformers versions write. */
+const TOKENIZER_FILES = [...MODEL_SIDE_FILES.filter((f) => f !== 'generation_config.json'), 'added_tokens.json', 'chat_template.jinja'];
 
 export interface HfExportOptions {
   modelDir: string;

@@ -17,17 +17,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TtrlError } from '../util/errors.js';
+import { BYTE_TO_CHAR } from '../tokenizer/bytes.js';
+import { LLAMA3_SPLIT_PATTERN, QWEN2_SPLIT_PATTERN } from '../tokenizer/pretokenize.js';
 import { type GgufValue, bool, i32Array, str, strArray, u32 } from './gguf-writer.js';
 
 /** llama.cpp's token types (llama.h `enum llama_token_type`). */
 export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
 
-/** Split regexes of known tokenizers → llama.cpp pre-tokenizer names (llama-vocab.cpp `tokenizer_pre`). */
+/** Split regexes of ttrl's tokenizer styles (the published Qwen2 / Llama 3 ones) → llama.cpp
+ *  pre-tokenizer names (llama-vocab.cpp): Qwen2 splits digits one at a time, Llama 3 in threes. */
 const PRE_BY_REGEX: Record<string, string> = {
-  // Qwen2 / Qwen2.5: digits one at a time.
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'qwen2',
-  // Llama 3 / 3.1 / 3.2: digits in groups of up to three.
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'llama-bpe',
+  [QWEN2_SPLIT_PATTERN]: 'qwen2',
+  [LLAMA3_SPLIT_PATTERN]: 'llama-bpe',
 };
 
 /** The vocab-related inputs: tokenizer.json / tokenizer_config.json (parsed), and config.json's ids. */
@@ -183,14 +184,6 @@ export function bpeVocabMetadata(files: HfTokenizerFiles, vocabSize: number, ids
   return md;
 }
 
-/** GPT-2's byte → character table (the byte-level alphabet): printable Latin-1 bytes stand for
- *  themselves, the other 68 bytes map to U+0100 onwards in byte order (so a space byte is "Ġ"). */
-export function byteAlphabet(): string[] {
-  const printable = (b: number): boolean => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  let next = 0x100;
-  return Array.from({ length: 256 }, (_, b) => String.fromCharCode(printable(b) ? b : next++));
-}
-
 /**
  * A synthetic tokenizer for checkpoints that have none (the hf-parity test fixtures, vocab 128): token i
  * is the single byte i, with no merges, so llama.cpp can load and run the model on token ids, and ASCII
@@ -200,7 +193,6 @@ export function byteAlphabet(): string[] {
  */
 export function byteVocabMetadata(vocabSize: number, ids: { bos?: number; eos?: number }): Array<[string, GgufValue]> {
   if (vocabSize > 256) throw new TtrlError(`--byte-vocab needs vocab_size ≤ 256 (one token per byte), config.json has ${vocabSize}`);
-  const alphabet = byteAlphabet();
   const types = new Int32Array(vocabSize).fill(TOKEN_TYPE.normal);
   for (const id of [ids.bos, ids.eos]) {
     if (id === undefined) continue;
@@ -210,7 +202,7 @@ export function byteVocabMetadata(vocabSize: number, ids: { bos?: number; eos?: 
   const md: Array<[string, GgufValue]> = [
     ['tokenizer.ggml.model', str('gpt2')],
     ['tokenizer.ggml.pre', str('gpt-2')],
-    ['tokenizer.ggml.tokens', strArray(alphabet.slice(0, vocabSize))],
+    ['tokenizer.ggml.tokens', strArray(BYTE_TO_CHAR.slice(0, vocabSize))],
     ['tokenizer.ggml.token_type', i32Array(types)],
     ['tokenizer.ggml.merges', strArray([])],
   ];

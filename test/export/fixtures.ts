@@ -26,9 +26,8 @@ export function fixture(name: string): { cfg: ModelConfig; weights: Map<string, 
   return { cfg: readConfig(dir), weights: readSafetensors(dir) };
 }
 
-import { byteAlphabet } from '../../src/export/gguf-vocab.js';
-
-export const QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+import { BYTE_TO_CHAR } from '../../src/tokenizer/bytes.js';
+import { QWEN2_SPLIT_PATTERN } from '../../src/tokenizer/pretokenize.js';
 
 /**
  * A small Qwen2-style byte-level BPE tokenizer, written out by hand: the 256 byte tokens (ids 0..255 in
@@ -36,9 +35,8 @@ export const QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\
  * tokens (ids 261..263). `mergeStyle` picks the old ("a b") or new (["a","b"]) tokenizer.json format.
  */
 export function tinyTokenizer(mergeStyle: 'string' | 'pair' = 'pair'): { tokenizer: object; tokenizerConfig: object } {
-  const alphabet = byteAlphabet();
   const vocab: Record<string, number> = {};
-  alphabet.forEach((c, i) => { vocab[c] = i; });
+  BYTE_TO_CHAR.forEach((c, i) => { vocab[c] = i; });
   const merges: Array<[string, string]> = [['Ġ', 't'], ['h', 'e'], ['Ġt', 'he'], ['l', 'l'], ['ll', 'o']];
   merges.forEach(([a, b], i) => { vocab[a + b] = 256 + i; });
   const special = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
@@ -48,7 +46,7 @@ export function tinyTokenizer(mergeStyle: 'string' | 'pair' = 'pair'): { tokeniz
       added_tokens: special.map((content, i) => ({ id: 261 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
       normalizer: { type: 'NFC' },
       pre_tokenizer: { type: 'Sequence', pretokenizers: [
-        { type: 'Split', pattern: { Regex: QWEN2_REGEX }, behavior: 'Isolated', invert: false },
+        { type: 'Split', pattern: { Regex: QWEN2_SPLIT_PATTERN }, behavior: 'Isolated', invert: false },
         { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
       ] },
       post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bool, f32, i32Array, str, strArray, u32, writeGguf } from '../../src/export/gguf-writer.js';
+import { loadNodeLlamaCpp } from './llamacpp.js';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'ttrl-gguf-'));
 
@@ -54,8 +55,8 @@ test('writeGguf: wrong value count throws and leaves no file; duplicate names an
 });
 
 test('writeGguf: arrays and scalars of every written type read back with an independent reader', async (t) => {
-  let nlc: typeof import('node-llama-cpp');
-  try { nlc = await import('node-llama-cpp'); } catch { t.skip('node-llama-cpp is not installed (npm ci installs it as a devDependency)'); return; }
+  const { nlc, skip } = await loadNodeLlamaCpp();
+  if (skip || !nlc) { t.skip(skip || "node-llama-cpp unavailable"); return; }
   const file = path.join(tmp(), 'b.gguf');
   writeGguf(file, [
     ['general.architecture', str('llama')], ['k.bool', bool(true)], ['k.f32', f32(0.25)],

@@ -10,7 +10,9 @@ import type * as NodeLlamaCpp from 'node-llama-cpp';
 import { configSpecialIds } from '../../src/export/export.js';
 import { mapSource, type TensorSource } from '../../src/export/gguf-llama.js';
 import { writeModelGguf } from '../../src/export/gguf-model.js';
-import { bpeVocabMetadata, byteVocabMetadata } from '../../src/export/gguf-vocab.js';
+import { bpeVocabMetadata, byteVocabMetadata, readHfTokenizerFiles } from '../../src/export/gguf-vocab.js';
+import { makeProblem } from '../../src/demo/task.js';
+import { buildPrompt, loadTokenizer, trainBpe, writeTokenizerFiles } from '../../src/tokenizer/index.js';
 import { materialize, randomWeights } from '../../src/export/random-weights.js';
 import { parseConfig, type ModelConfig } from '../../src/model/config.js';
 import { greedyGenerate } from '../../src/model/generate.js';
@@ -85,6 +87,20 @@ describe('ttrl and llama.cpp decode the exported model alike', { skip }, () => {
       await compare(t, name, cfg, file, ttrlModel(cfg, mapSource(fixture(name).weights)), prompts);
     });
   }
+
+  test('demo-shaped Llama (head_dim 24, tied head) with a ttrl-trained tokenizer: chat prompts of demo problems', async (t) => {
+    const tokDir = path.join(dir, 'demo-tok');
+    const corpus = Array.from({ length: 100 }, (_, i) => makeProblem(1 + (i % 5), 1, i)).flatMap((p) => [p.prompt, p.solution]);
+    await writeTokenizerFiles(tokDir, trainBpe(corpus, { vocabSize: 300, style: 'qwen2' }));
+    const tok = await loadTokenizer(tokDir);
+    const cfg = parseConfig({ model_type: 'llama', vocab_size: tok.vocabSize, hidden_size: 96, intermediate_size: 256,
+      num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 4, head_dim: 24, max_position_embeddings: 256,
+      rms_norm_eps: 1e-5, tie_word_embeddings: true });
+    const file = path.join(dir, 'demo.gguf');
+    writeModelGguf(file, cfg, randomWeights(cfg, 4), bpeVocabMetadata(readHfTokenizerFiles(tokDir), cfg.vocabSize, {}), { dtype: 'f32', name: 'demo' });
+    const prompts = [1, 2, 3, 4, 5].map((l) => buildPrompt(tok, makeProblem(l, 8, l).prompt, { mode: 'chat' }).ids);
+    await compare(t, 'demo-shaped llama', cfg, file, ttrlModel(cfg, randomWeights(cfg, 4)), prompts);
+  });
 
   test('random Qwen2 model with an embedded tokenizer: text prompts tokenized by llama.cpp', async (t) => {
     const cfg = parseConfig({
