@@ -2,6 +2,12 @@
 // Every kernel takes Float32Arrays (zero-copy: N-API hands us the pointer, adjusted for byteOffset) and plain
 // numbers. Forward and backward of each layer sit side by side (llm.c style). Shapes in comments use
 // B=batch, T=query tokens, S=key slots, H=query heads, G=KV heads, D=head dim, M=rows, C/N=cols, V=vocab.
+// Lets GCC if-convert (and so vectorize) loops holding float comparisons, such as ExpF's clamps: with the
+// default -ftrapping-math it may not evaluate a comparison the scalar code would have skipped, in case
+// it raises a floating-point exception. Nothing in ttrl reads the exception flags; results are unchanged.
+// It comes before the #includes: a function compiled with other options (std::max) would not be inlined
+// into one compiled with these, and a call per element undoes the vectorization.
+#pragma GCC optimize("no-trapping-math")
 #include <napi.h>
 #include <cblas.h>
 #include <omp.h>
@@ -9,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 extern "C" void openblas_set_num_threads(int);
@@ -24,6 +31,51 @@ bool Bool(const Napi::Value& v) { return v.As<Napi::Boolean>().Value(); }
 
 // Elementwise loops below this size run on one thread: the fork/join costs more than it saves.
 constexpr int64_t kParMin = 1 << 15;
+
+// ---- vectorizable math ------------------------------------------------------------------------------------
+// std::exp is a call GCC cannot vectorize without -ffast-math, and the exps of softmax, SiLU and the
+// vocab-wide log-softmax were a large share of the non-GEMM time. ExpF is branch-free float arithmetic that
+// GCC vectorizes inside `#pragma omp simd` loops (8 lanes with AVX2). Cephes' expf: x = n·ln2 + r with
+// |r| ≤ ln2/2 (ln2 split in two for an exact product), a degree-5 polynomial for e^r, then 2^n through the
+// exponent bits. Relative error ≤ 2 ulp on [−87.3, 88.3]; below that it returns 0 (also for −∞, which masked
+// scores rely on); above it saturates at e^88.3 ≈ 2.4e38 instead of +∞; NaN stays NaN.
+inline float ExpF(float x) {
+  const float lo = -87.3365448f, hi = 88.3762626f;
+  float xc = x < lo ? lo : x;  // ternaries, not std::min/max: GCC turns these into vector blends
+  xc = xc > hi ? hi : xc;
+  const float magic = 12582912.f;  // 1.5·2^23: adding and subtracting it rounds to the nearest integer
+  const float n = (xc * 1.44269504088896341f + magic) - magic;
+  float r = xc - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * (r * r) + r + 1.f;
+  const int32_t bits = ((int32_t)n + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  y *= scale;
+  return x < lo ? 0.f : y;  // NaN passes through the clamps and the polynomial as NaN
+}
+
+inline float Sigmoid(float x) { return 1.f / (1.f + ExpF(-x)); }
+
+// Σ a·b. `omp simd reduction` lets GCC reorder the sum into vector lanes (it may not otherwise).
+inline float Dot(const float* a, const float* b, int64_t n) {
+  float s = 0.f;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+// y += alpha·x
+inline void AxpyN(float* y, const float* x, float alpha, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
+}
 
 // ---- threads --------------------------------------------------------------------------------------
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
@@ -126,8 +178,7 @@ Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
 #pragma omp parallel for if (M * C > kParMin)
   for (int64_t i = 0; i < M; i++) {
     const float* xr = x + i * C; float* o = out + i * C;
-    float ss = 0.f;
-    for (int64_t j = 0; j < C; j++) ss += xr[j] * xr[j];
+    const float ss = Dot(xr, xr, C);
     float r = 1.f / std::sqrt(ss / (float)C + eps);
     rstd[i] = r;
     for (int64_t j = 0; j < C; j++) o[j] = w[j] * (xr[j] * r);
@@ -146,9 +197,12 @@ Napi::Value RmsNormBackward(const Napi::CallbackInfo& info) {
   for (int64_t i = 0; i < M; i++) {
     float* dwp = dwPart.data() + (size_t)omp_get_thread_num() * C;
     const float* xr = x + i * C; const float* dr = dout + i * C; float* dxr = dx + i * C;
-    float r = rstd[i], dot = 0.f;
+    const float r = rstd[i];
+    float dot = 0.f;
+#pragma omp simd reduction(+ : dot)
     for (int64_t j = 0; j < C; j++) dot += dr[j] * w[j] * xr[j] * r;
-    float mean = dot / (float)C;
+    const float mean = dot / (float)C;
+#pragma omp simd
     for (int64_t j = 0; j < C; j++) {
       float xhat = xr[j] * r;
       dwp[j] += dr[j] * xhat;
@@ -209,17 +263,13 @@ Attn ReadAttn(const Napi::Object& a) {
   return r;
 }
 
-inline float Dot(const float* a, const float* b, int64_t n) {
-  float s = 0.f;
-  for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
-  return s;
-}
-
 // out(B,T,H,D) = softmax(q·kᵀ·scale, causal + key mask)·v ; lse(B,H,T). A query with no visible key gets 0.
+// Parallel over (b, h). Per query: the scores of its visible keys (vectorized dots), one vectorized pass of
+// exps, then the probability-weighted sum of the value rows.
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   float* out = F(info[0]); float* lse = F(info[1]);
   Attn a = ReadAttn(info[2].As<Napi::Object>());
-  const int64_t rep = a.H / a.G;
+  const int64_t rep = a.H / a.G, D = a.D, stride = a.G * a.D;  // stride: one key slot to the next
 #pragma omp parallel
   {
     std::vector<float> p(a.S);
@@ -228,30 +278,31 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
       for (int64_t h = 0; h < a.H; h++) {
         const int64_t g = h / rep, sb = a.slots[b];
         const float* km = a.keyMask + sb * a.S;
+        const float* kb = a.k + sb * a.S * stride + g * D;  // key slot j at kb + j·stride
+        const float* vb = a.v + sb * a.S * stride + g * D;
         for (int64_t t = 0; t < a.T; t++) {
-          const int64_t last = a.qStart[b] + t;  // causal: keys [0, last]
-          const float* qv = a.q + ((b * a.T + t) * a.H + h) * a.D;
-          float* o = out + ((b * a.T + t) * a.H + h) * a.D;
+          const int64_t n = a.qStart[b] + t + 1;  // causal: keys [0, n)
+          const float* qv = a.q + ((b * a.T + t) * a.H + h) * D;
+          float* o = out + ((b * a.T + t) * a.H + h) * D;
           float mx = -INFINITY;
-          for (int64_t j = 0; j <= last; j++) {
-            if (km[j] == 0.f) { p[j] = -INFINITY; continue; }
-            float s = Dot(qv, a.k + ((sb * a.S + j) * a.G + g) * a.D, a.D) * a.scale;
-            p[j] = s;
-            mx = std::max(mx, s);
+          for (int64_t j = 0; j < n; j++) {
+            const float sc = km[j] == 0.f ? -INFINITY : Dot(qv, kb + j * stride, D) * a.scale;
+            p[j] = sc;
+            mx = std::max(mx, sc);
           }
-          std::fill(o, o + a.D, 0.f);
+          std::fill(o, o + D, 0.f);
           if (mx == -INFINITY) { lse[(b * a.H + h) * a.T + t] = -INFINITY; continue; }
           float sum = 0.f;
-          for (int64_t j = 0; j <= last; j++) {
-            float e = p[j] == -INFINITY ? 0.f : std::exp(p[j] - mx);
-            p[j] = e; sum += e;
+          float* pp = p.data();
+#pragma omp simd reduction(+ : sum)
+          for (int64_t j = 0; j < n; j++) {
+            const float e = ExpF(pp[j] - mx);  // masked: exp(−∞) = 0
+            pp[j] = e;
+            sum += e;
           }
-          float inv = 1.f / sum;
-          for (int64_t j = 0; j <= last; j++) {
-            if (p[j] == 0.f) continue;
-            const float w = p[j] * inv;
-            const float* vv = a.v + ((sb * a.S + j) * a.G + g) * a.D;
-            for (int64_t d = 0; d < a.D; d++) o[d] += w * vv[d];
+          const float inv = 1.f / sum;
+          for (int64_t j = 0; j < n; j++) {
+            if (pp[j] != 0.f) AxpyN(o, vb + j * stride, pp[j] * inv, D);
           }
           lse[(b * a.H + h) * a.T + t] = mx + std::log(sum);
         }
@@ -262,40 +313,50 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 }
 
 // Recomputes P from lse (no T² storage). Parallel over (b, g) so that the heads sharing a KV head
-// accumulate dk/dv on one thread.
+// accumulate dk/dv on one thread. Per query: scores and dP = dout·v of its visible keys (vectorized dots),
+// then P and dS = P·(dP − dout·out)·scale in one vectorized pass, then the three accumulations.
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   float* dq = F(info[0]); float* dk = F(info[1]); float* dv = F(info[2]);
   const float* dout = F(info[3]); const float* out = F(info[4]); const float* lse = F(info[5]);
   Attn a = ReadAttn(info[6].As<Napi::Object>());
-  const int64_t rep = a.H / a.G;
+  const int64_t rep = a.H / a.G, D = a.D, stride = a.G * a.D;
 #pragma omp parallel
   {
-    std::vector<float> p(a.S);
+    std::vector<float> p(a.S), ds(a.S);
 #pragma omp for collapse(2) schedule(dynamic)
     for (int64_t b = 0; b < a.B; b++) {
       for (int64_t g = 0; g < a.G; g++) {
         const int64_t sb = a.slots[b];
         const float* km = a.keyMask + sb * a.S;
+        const int64_t base = sb * a.S * stride + g * D;  // key slot j at base + j·stride
+        const float* kb = a.k + base; const float* vb = a.v + base;
+        float* dkb = dk + base; float* dvb = dv + base;
         for (int64_t h = g * rep; h < (g + 1) * rep; h++) {
           for (int64_t t = 0; t < a.T; t++) {
             const float L = lse[(b * a.H + h) * a.T + t];
             if (L == -INFINITY) continue;
-            const int64_t last = a.qStart[b] + t;
-            const int64_t qo = ((b * a.T + t) * a.H + h) * a.D;
+            const int64_t n = a.qStart[b] + t + 1;
+            const int64_t qo = ((b * a.T + t) * a.H + h) * D;
             const float* qv = a.q + qo; const float* go = dout + qo; float* gq = dq + qo;
-            const float Dt = Dot(go, out + qo, a.D);
-            for (int64_t j = 0; j <= last; j++) {
-              if (km[j] == 0.f) continue;
-              const int64_t ko = ((sb * a.S + j) * a.G + g) * a.D;
-              const float pj = std::exp(Dot(qv, a.k + ko, a.D) * a.scale - L);
-              const float dp = Dot(go, a.v + ko, a.D);
-              const float ds = pj * (dp - Dt) * a.scale;
-              float* gk = dk + ko; float* gv = dv + ko; const float* kk = a.k + ko;
-              for (int64_t d = 0; d < a.D; d++) {
-                gq[d] += ds * kk[d];
-                gk[d] += ds * qv[d];
-                gv[d] += pj * go[d];
-              }
+            const float Dt = Dot(go, out + qo, D);
+            float* pp = p.data(); float* dd = ds.data();
+            for (int64_t j = 0; j < n; j++) {
+              if (km[j] == 0.f) { pp[j] = -INFINITY; dd[j] = 0.f; continue; }
+              pp[j] = Dot(qv, kb + j * stride, D) * a.scale - L;
+              dd[j] = Dot(go, vb + j * stride, D);
+            }
+            const float sc = a.scale;
+#pragma omp simd
+            for (int64_t j = 0; j < n; j++) {
+              const float pj = ExpF(pp[j]);
+              pp[j] = pj;
+              dd[j] = pj * (dd[j] - Dt) * sc;
+            }
+            for (int64_t j = 0; j < n; j++) {
+              if (pp[j] == 0.f) continue;  // masked, or a probability that underflowed: no gradient
+              AxpyN(gq, kb + j * stride, dd[j], D);
+              AxpyN(dkb + j * stride, qv, dd[j], D);
+              AxpyN(dvb + j * stride, go, pp[j], D);
             }
           }
         }
@@ -309,8 +370,8 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
 Napi::Value SiluMul(const Napi::CallbackInfo& info) {
   float* o = F(info[0]); const float* g = F(info[1]); const float* u = F(info[2]);
   int64_t n = (int64_t)Len(info[0]);
-#pragma omp parallel for if (n > kParMin)
-  for (int64_t i = 0; i < n; i++) o[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+#pragma omp parallel for simd if (n > kParMin)
+  for (int64_t i = 0; i < n; i++) o[i] = g[i] * Sigmoid(g[i]) * u[i];
   return info.Env().Undefined();
 }
 
@@ -318,9 +379,9 @@ Napi::Value SiluMulBackward(const Napi::CallbackInfo& info) {
   float* dg = F(info[0]); float* du = F(info[1]); const float* dout = F(info[2]);
   const float* g = F(info[3]); const float* u = F(info[4]);
   int64_t n = (int64_t)Len(info[2]);
-#pragma omp parallel for if (n > kParMin)
+#pragma omp parallel for simd if (n > kParMin)
   for (int64_t i = 0; i < n; i++) {
-    float sg = 1.f / (1.f + std::exp(-g[i]));
+    float sg = Sigmoid(g[i]);
     float silu = g[i] * sg;
     du[i] = dout[i] * silu;
     dg[i] = dout[i] * u[i] * sg * (1.f + g[i] * (1.f - sg));
@@ -369,6 +430,25 @@ Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
 }
 
 // ---- log-softmax, target gather, entropy ----------------------------------------------------------------
+// One row's softmax statistics, with x = logit − max: Σ e^x and Σ e^x·x (for the entropy), float exps
+// (vectorized) summed in double, so that a 151936-wide vocabulary loses nothing to the sum.
+struct RowStats { float mx; double lz, H; };
+
+__attribute__((noinline)) RowStats SoftmaxStats(const float* r, int64_t V) {
+  float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+  for (int64_t j = 0; j < V; j++) mx = std::max(mx, r[j]);
+  double sum = 0, sxe = 0;
+#pragma omp simd reduction(+ : sum, sxe)
+  for (int64_t j = 0; j < V; j++) {
+    const float x = r[j] - mx, e = ExpF(x);
+    sum += e;
+    sxe += e == 0.f ? 0.0 : (double)e * x;  // a −∞ logit adds nothing (not 0·∞)
+  }
+  const double lz = std::log(sum);
+  return { mx, lz, lz - sxe / sum };  // H = log Z − E_p[x]
+}
+
 // lp(M) = log_softmax(logits)[target]; ent(M) = −Σ p log p (optional). Rows with target < 0 give lp = 0.
 Napi::Value LogSoftmaxGather(const Napi::CallbackInfo& info) {
   float* lp = F(info[0]);
@@ -379,22 +459,15 @@ Napi::Value LogSoftmaxGather(const Napi::CallbackInfo& info) {
 #pragma omp parallel for if (M * V > kParMin)
   for (int64_t m = 0; m < M; m++) {
     const float* r = logits + m * V;
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < V; j++) mx = std::max(mx, r[j]);
-    double sum = 0, sxe = 0;
-    for (int64_t j = 0; j < V; j++) {
-      double e = std::exp((double)(r[j] - mx));
-      sum += e;
-      sxe += e * (double)(r[j] - mx);
-    }
-    double lz = std::log(sum);
-    lp[m] = tg[m] >= 0 ? (float)((double)(r[tg[m]] - mx) - lz) : 0.f;
-    if (ent) ent[m] = (float)(lz - sxe / sum);  // H = logZ − E_p[x] (x shifted by max)
+    const RowStats st = SoftmaxStats(r, V);
+    lp[m] = tg[m] >= 0 ? (float)((double)(r[tg[m]] - st.mx) - st.lz) : 0.f;
+    if (ent) ent[m] = (float)st.H;
   }
   return info.Env().Undefined();
 }
 
-// dlogits(M,V) = dlp·(onehot − p) + dent·(−p·(log p + H)); may alias logits.
+// dlogits(M,V) = dlp·(onehot − p) + dent·(−p·(log p + H)); may alias logits (each entry is read before it
+// is written, and the target's logit is saved first).
 Napi::Value LogSoftmaxGatherBackward(const Napi::CallbackInfo& info) {
   float* dl = F(info[0]); const float* logits = F(info[1]); const int32_t* tg = I(info[2]);
   const float* dlp = F(info[3]);
@@ -404,22 +477,21 @@ Napi::Value LogSoftmaxGatherBackward(const Napi::CallbackInfo& info) {
 #pragma omp parallel for if (M * V > kParMin)
   for (int64_t m = 0; m < M; m++) {
     const float* r = logits + m * V; float* d = dl + m * V;
-    const float g = tg[m] >= 0 ? dlp[m] : 0.f;
+    const int64_t t = tg[m];
+    const float g = t >= 0 ? dlp[m] : 0.f;
     const float ge = dent ? dent[m] : 0.f;
     if (g == 0.f && ge == 0.f) { std::fill(d, d + V, 0.f); continue; }
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < V; j++) mx = std::max(mx, r[j]);
-    double sum = 0, sxe = 0;
-    for (int64_t j = 0; j < V; j++) { double e = std::exp((double)(r[j] - mx)); sum += e; sxe += e * (r[j] - mx); }
-    const double lz = std::log(sum), H = lz - sxe / sum;
-    const int64_t t = tg[m];
+    const RowStats st = SoftmaxStats(r, V);
+    const float mx = st.mx, flz = (float)st.lz, fH = (float)st.H, rt = t >= 0 ? r[t] : 0.f;
+#pragma omp simd
     for (int64_t j = 0; j < V; j++) {
-      const double logp = (double)(r[j] - mx) - lz, p = std::exp(logp);
-      double v = -g * p;
-      if (ge != 0.f) v += -ge * p * (logp + H);
-      d[j] = (float)v;
+      const float logp = (r[j] - mx) - flz, p = ExpF(logp);
+      d[j] = -g * p - ge * p * (logp + fH);
     }
-    if (t >= 0) d[t] += g;
+    if (t >= 0) {  // the target entry in double: g·(1 − p) cancels when p → 1
+      const double logp = (double)(rt - mx) - st.lz, p = std::exp(logp);
+      d[t] = (float)(g * (1.0 - p) - ge * p * (logp + st.H));
+    }
   }
   return info.Env().Undefined();
 }

@@ -184,6 +184,7 @@ for (const be of backends()) {
       const logits = randn(rng, M * V, 3), targets = randInts(rng, M, V);
       const dlp = randn(rng, M), dent = randn(rng, M);
       if (M > 2) { targets[1] = -1; targets[2] = -1; dent[2] = 0; }  // row 1: entropy grad only; row 2: zero
+      if (M > 3) { logits.fill(-80, 3 * V, 4 * V); logits[3 * V + 5] = 80; targets[3] = 5; }  // p(target) = 1
       for (const withEnt of [true, false]) {
         const want = new Float64Array(M * V);
         ref.logSoftmaxGatherBackward(want, f64(logits), targets, f64(dlp), withEnt ? f64(dent) : null, M, V);

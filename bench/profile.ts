@@ -1,0 +1,39 @@
+// A Backend wrapper that times every kernel call (wall clock, per method name): `npm run bench -- --profile`
+// reports where each section's time goes. The CPU backend's kernels are synchronous, so a call's wall
+// time is its kernel's time.
+import type { Backend } from '../src/tensor/backend.js';
+
+export interface KernelTimes {
+  /** method → [calls, seconds] */
+  readonly times: Map<string, [number, number]>;
+  reset(): void;
+  /** Seconds per method, largest first, with call counts. */
+  report(): Record<string, { calls: number; seconds: number }>;
+}
+
+export function profiled(be: Backend): { be: Backend; prof: KernelTimes } {
+  const times = new Map<string, [number, number]>();
+  const wrapped = new Proxy(be, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function' || typeof prop !== 'string') return v;
+      return (...args: unknown[]) => {
+        const t0 = performance.now();
+        try { return (v as (...a: unknown[]) => unknown).apply(target, args); } finally {
+          const e = times.get(prop) ?? [0, 0];
+          e[0]++; e[1] += (performance.now() - t0) / 1000;
+          times.set(prop, e);
+        }
+      };
+    },
+  });
+  return {
+    be: wrapped,
+    prof: {
+      times,
+      reset: () => times.clear(),
+      report: () => Object.fromEntries([...times].sort((a, b) => b[1][1] - a[1][1])
+        .map(([k, [calls, s]]) => [k, { calls, seconds: +s.toFixed(4) }])),
+    },
+  };
+}

@@ -1,0 +1,187 @@
+// `npm run bench [-- --only prefill,decode,train] [--no-torch] [--quick]`: throughput of the CPU engine on
+// a Qwen2.5-0.5B-shaped model next to plain PyTorch doing the same work in the same run. Prints one JSON
+// object on stdout; progress goes to stderr.
+//
+// Sections (run in this order):
+//   gemm     achieved GFLOP/s of the BLAS on 2048³ and on the decode shape 64×4864×896: the ceiling
+//   train    one forward + backward of the mean NLL at 4×256 tokens, with then without checkpointing
+//            (checkpointing first, so that the process's peak RSS after it is its own)
+//   prefill  model.step of 4 slots × 256 tokens into an empty KV cache
+//   decode   8 single-token steps of 64 sequences at context 256
+// plus optional sections other parts of ttrl add, each run when its compiled file exists:
+//   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCpp, bench/sample.ts → benchSample,
+//   each `async (ctx: { log, quick, threads }) => JSON-able result`.
+// Ratios are ttrl / torch throughput: > 1 means ttrl is faster. The machine may be shared: compare the
+// two halves of one run, not runs on different days.
+import os from 'node:os';
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { cpu } from '../src/tensor/cpu.js';
+import type { Backend } from '../src/tensor/backend.js';
+import { benchModel, QWEN05B_CONFIG, matmulParams, qwenConfig } from './qwen.js';
+import { benchGemm, benchPrefill, benchDecode, benchTrain, releaseTraining, log, type Measured } from './engine.js';
+import { runTorch, torchMissing } from './torch.js';
+import { profiled, type KernelTimes } from './profile.js';
+
+const CORE = ['gemm', 'train', 'prefill', 'decode'] as const;
+const OPTIONAL: Record<string, [file: string, fn: string]> = {
+  grade: ['./grade.js', 'benchGrade'],
+  llamacpp: ['./llamacpp.js', 'benchLlamaCpp'],
+  sample: ['./sample.js', 'benchSample'],
+};
+/** Goals from the issues: minimum ttrl/torch throughput ratios. */
+const GOALS = { prefill: 1.0, decode: 1.5, train: 1.0 };
+
+const USAGE = `usage: npm run bench -- [--only ${[...CORE, ...Object.keys(OPTIONAL)].join(',')}] [--no-torch] [--quick] [--profile]
+  --only LIST  run only these sections (comma-separated)
+  --no-torch   skip the PyTorch comparison
+  --quick      small shapes (2×64 prefill/train, 8×64 decode): checks the harness, numbers not comparable
+  --profile    time every kernel call and report seconds per kernel in each section`;
+
+interface Shapes { prefillB: number; prefillT: number; decodeB: number; decodeCtx: number; decodeSteps: number; trainB: number; trainT: number }
+const FULL: Shapes = { prefillB: 4, prefillT: 256, decodeB: 64, decodeCtx: 256, decodeSteps: 8, trainB: 4, trainT: 256 };
+const QUICK: Shapes = { prefillB: 2, prefillT: 64, decodeB: 8, decodeCtx: 64, decodeSteps: 4, trainB: 2, trainT: 64 };
+
+type Json = Record<string, unknown>;
+
+/** Adds gflops / tokens/s to torch's seconds (FLOPs counted once, on the ttrl side) and the ratio. */
+function compare(ours: Measured & { flops: number }, torch: Json | null, tokens: number, goal?: number): Json {
+  if (!torch) return { ttrl: ours };
+  if (typeof torch.seconds !== 'number') return { ttrl: ours, torch };
+  const t = { ...torch, gflops: ours.flops / torch.seconds / 1e9, tokensPerS: tokens / torch.seconds };
+  const ratio = (tokens / ours.seconds) / t.tokensPerS;
+  return { ttrl: ours, torch: t, ratio, ...(goal !== undefined ? { goal, met: ratio >= goal } : {}) };
+}
+
+async function main(): Promise<number> {
+  const startEnv = { ...process.env };  // before the CPU backend adds its own settings
+  const t0 = performance.now();
+  const { values } = parseArgs({ options: {
+    only: { type: 'string' }, 'no-torch': { type: 'boolean' }, quick: { type: 'boolean' }, profile: { type: 'boolean' },
+    help: { type: 'boolean' },
+  } });
+  if (values.help) { process.stdout.write(USAGE + '\n'); return 0; }
+  const known = [...CORE, ...Object.keys(OPTIONAL)];
+  const only = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : known;
+  const unknown = only.filter((s) => !known.includes(s));
+  if (unknown.length) { process.stderr.write(`unknown section(s) ${unknown.join(', ')}\n${USAGE}\n`); return 2; }
+  const shapes = values.quick ? QUICK : FULL;
+  let be: Backend = cpu(), prof: KernelTimes | null = null;
+  if (values.profile) ({ be, prof } = profiled(be));
+  /** Kernel times since the last call (with --profile). */
+  const kernels = (): Json => { const r = prof ? { kernels: prof.report() } : {}; prof?.reset(); return r; };
+  const threads = Number(process.env.TTRL_THREADS ?? os.availableParallelism());
+  const torchWhyNot = values['no-torch'] ? 'disabled with --no-torch' : torchMissing();
+  if (torchWhyNot) log(`torch comparison skipped: ${torchWhyNot}`);
+  const torch = (args: string[]): Json | null => {
+    if (torchWhyNot) return null;
+    const r = runTorch([...args, '--threads', String(threads), '--config', JSON.stringify(QWEN05B_CONFIG)], startEnv);
+    log(`  torch: ${JSON.stringify(r)}`);
+    return r;
+  };
+
+  const cfg = qwenConfig(), mp = matmulParams(cfg);
+  const out: Json = {
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), threads, node: process.version,
+      memoryGB: Math.round(os.totalmem() / 2 ** 30), loadAvgStart: os.loadavg().map((x) => +x.toFixed(2)) },
+    model: { shape: 'Qwen2.5-0.5B (random weights)', config: QWEN05B_CONFIG, layerMatmulParams: mp.layers, headParams: mp.head },
+    flopsCounted: '2·(matmul weights)·tokens through the layers + 2·V·C per row given logits + 4·D·H·L per (query, visible key) pair; training = 3× forward (recomputation by checkpointing not counted)',
+    torch: torchWhyNot ? { skipped: torchWhyNot } : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads },
+    quick: Boolean(values.quick),
+    sections: {} as Json,
+  };
+  const sections = out.sections as Json;
+
+  if (only.includes('gemm')) {
+    log('gemm');
+    const g = benchGemm(be, [{ name: 'square2048', M: 2048, N: 2048, K: 2048 }, { name: 'decode64x4864x896', M: 64, N: 4864, K: 896 }]);
+    const tr = torch(['--section', 'gemm', '--shapes', '2048x2048x2048,64x4864x896']);
+    const ts = (tr?.shapes ?? {}) as Record<string, { seconds: number }>;
+    const tg = (key: string, flops: number): Json => ts[key] ? { gflops: flops / ts[key]!.seconds / 1e9 } : {};
+    sections.gemm = {
+      ttrl: g,
+      torch: tr ? { square2048: tg('2048x2048x2048', 2 * 2048 ** 3), decode64x4864x896: tg('64x4864x896', 2 * 64 * 4864 * 896), raw: tr } : null,
+      peakGflops: Math.max(...Object.values(g).map((m) => m.gflops)),
+    };
+  }
+  const needModel = only.some((s) => s === 'train' || s === 'prefill' || s === 'decode');
+  const model = needModel ? (log('building the model'), benchModel(1, be)) : null;
+  if (model) log(`model ready: ${(model.numParams() / 1e6).toFixed(1)}M params`);
+
+  if (model && only.includes('train')) {
+    const { trainB: B, trainT: T } = shapes, train: Json = {};
+    for (const checkpoint of [true, false]) {
+      log(`train ${B}x${T} checkpoint=${checkpoint}`);
+      const ours = { ...benchTrain(model, B, T, checkpoint, () => prof?.reset()), ...kernels() };
+      log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s, loss ${ours.loss.toFixed(4)}, peak RSS ${ours.peakRssMB} MB`);
+      releaseTraining(model);
+      const tr = torch(['--section', 'train', '--B', String(B), '--T', String(T), '--checkpoint', checkpoint ? '1' : '0']);
+      train[checkpoint ? 'checkpoint' : 'full'] = compare(ours, tr, B * T, GOALS.train);
+    }
+    sections.train = train;
+  }
+  if (model && only.includes('prefill')) {
+    const { prefillB: B, prefillT: T } = shapes;
+    log(`prefill ${B}x${T}`);
+    const ours = { ...benchPrefill(model, B, T, () => prof?.reset()), ...kernels() };
+    log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s`);
+    sections.prefill = compare(ours, torch(['--section', 'prefill', '--B', String(B), '--T', String(T)]), B * T, GOALS.prefill);
+  }
+  if (model && only.includes('decode')) {
+    const { decodeB: B, decodeCtx: ctx, decodeSteps: steps } = shapes;
+    log(`decode ${B} sequences at context ${ctx}, ${steps} steps`);
+    model.freeScratch();
+    const ours = { ...benchDecode(model, B, ctx, steps, () => prof?.reset()), ...kernels() };
+    log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.tokensPerS!.toFixed(1)} tokens/s`);
+    sections.decode = compare(ours, torch(['--section', 'decode', '--B', String(B), '--ctx', String(ctx), '--steps', String(steps)]), B * steps, GOALS.decode);
+  }
+  for (const [name, [file, fn]] of Object.entries(OPTIONAL)) {
+    if (!only.includes(name)) continue;
+    const url = new URL(file, import.meta.url);
+    if (!fs.existsSync(url)) { if (values.only) sections[name] = { skipped: `${file} not built` }; continue; }
+    log(name);
+    const mod = (await import(url.href)) as Record<string, unknown>;
+    const f = mod[fn];
+    sections[name] = typeof f === 'function'
+      ? await (f as (ctx: Json) => Promise<unknown>)({ log, quick: Boolean(values.quick), threads })
+      : { skipped: `${file} does not export ${fn}` };
+  }
+  const gemmPeak = (sections.gemm as Json | undefined)?.peakGflops;
+  if (typeof gemmPeak === 'number') out.fractionOfGemmPeak = fractions(sections, gemmPeak);
+  out.ratios = ratios(sections);
+  (out.machine as Json).loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2));
+  out.totalSeconds = +((performance.now() - t0) / 1000).toFixed(1);
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  return 0;
+}
+
+/** ttrl's GFLOP/s in each section as a fraction of the gemm microbenchmark's best. */
+function fractions(sections: Json, peak: number): Json {
+  const f: Json = {};
+  const at = (key: string, s: unknown): void => {
+    const g = ((s as Json | undefined)?.ttrl as Measured | undefined)?.gflops;
+    if (typeof g === 'number') f[key] = +(g / peak).toFixed(3);
+  };
+  at('prefill', sections.prefill); at('decode', sections.decode);
+  const tr = sections.train as Json | undefined;
+  if (tr) { at('trainCheckpoint', tr.checkpoint); at('trainFull', tr.full); }
+  return f;
+}
+
+/** The ttrl/torch ratios against their goals, in one place. */
+function ratios(sections: Json): Json {
+  const r: Json = {};
+  const at = (key: string, s: unknown): void => {
+    const x = s as Json | undefined;
+    if (x && typeof x.ratio === 'number') r[key] = { ratio: +x.ratio.toFixed(3), goal: x.goal, met: x.met };
+  };
+  at('prefill', sections.prefill); at('decode', sections.decode);
+  const tr = sections.train as Json | undefined;
+  if (tr) { at('trainCheckpoint', tr.checkpoint); at('trainFull', tr.full); }
+  return r;
+}
+
+main().then((code) => { process.exitCode = code; }, (e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
