@@ -1,0 +1,52 @@
+// The pretraining corpus of the demo's base model: worked solutions that sometimes slip.
+//
+// Why slips. A model pretrained only on perfect solutions makes mostly *systematic* errors: it learns a
+// wrong carry for some pairs of numbers and repeats it in every sample, so its majority vote is wrong
+// exactly where its single samples are, and maj@N sits barely above pass@1 (measured: 0.51 vs 0.62).
+// TTRL has nothing to learn from then. Worked solutions written by people (and by larger models) are not
+// perfect either: now and then a carry is dropped or a result is off by one, and the rest of the solution
+// carries on from the wrong value. A model trained on such text learns to slip at a similar rate, at random,
+// in any step, so its wrong answers scatter over several values while the right answer stays the most
+// common one: maj@N well above pass@1, the gap TTRL feeds on. Eval and TTRL never see these texts: they
+// use the clean problems of task.ts, and only the final answer is graded.
+import { Rng } from '../util/rng.js';
+import { solveSteps, solutionText, type StepWriter, type TaskProblem } from './task.js';
+
+export interface SlipConfig {
+  /** Chance that a step's written result is wrong. */
+  rate: number;
+  /** Of the slips in a step that has a carry (or borrow), the share that drops it; the rest are ±1. */
+  carryShare: number;
+}
+
+/** Whether acc ± term carries (units sum ≥ 10) or borrows (units of acc < units of term). */
+export function hasCarry(acc: number, sign: number, term: number): boolean {
+  return sign > 0 ? (acc % 10) + (term % 10) >= 10 : (acc % 10) < (term % 10);
+}
+
+/**
+ * A step writer that slips with probability `rate`: a dropped carry (the result off by 10 in the
+ * direction of forgetting it) or an off-by-one. Results never go below 0.
+ */
+export function slippingWriter(rng: Rng, slip: SlipConfig): StepWriter {
+  return (acc, sign, term) => {
+    const exact = acc + sign * term;
+    if (rng.next() >= slip.rate) return exact;
+    if (hasCarry(acc, sign, term) && rng.next() < slip.carryShare) return exact - sign * 10;
+    const off = rng.next() < 0.5 ? -1 : 1;
+    return exact + off >= 0 ? exact + off : exact + 1;
+  };
+}
+
+/**
+ * A worked solution of `p` as the corpus writes it. A slip can push a later running total below 0 (the
+ * task's numbers never go negative), so such a draw is rejected and redrawn; after 20 tries (which needs a
+ * slip rate near 1) the clean solution is used.
+ */
+export function corpusSolution(p: TaskProblem, slip: SlipConfig, rng: Rng): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const steps = solveSteps(p.terms, p.signs, slippingWriter(rng, slip));
+    if (steps.every((s) => s.result >= 0)) return solutionText(p.terms[0]!, steps);
+  }
+  return p.solution;
+}
