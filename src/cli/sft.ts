@@ -7,6 +7,8 @@ import { loadModel } from '../model/model.js';
 import { sft, type SftExample } from '../train/sft.js';
 import { Optimizer, DEFAULT_OPTIM, type OptimizerKind } from '../train/optim.js';
 import { readJsonl, idsField } from '../util/jsonl.js';
+import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
+import { lrAt, type ScheduleKind } from '../rl/schedule.js';
 import { TtrlError, check } from '../util/errors.js';
 
 const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
@@ -19,8 +21,11 @@ const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
   --grad-clip X           global grad-norm clip, 0 = off (default 1.0; sgd default 0)
   --checkpoint            recompute activations per layer (less memory)
   --resume                continue from optimizer state saved in --model
+  --schedule constant|linear-warmup|cosine   (default constant)   --warmup-steps N (default 0)
+  --raw                   prompt/completion lines: no chat template
   --seed S                (default 0)
-  each data line: {"ids":[...]} (loss on every next token)`;
+  each data line: {"ids":[...]} (loss on every next token), or {"prompt":"...","completion":"..."}: the prompt
+  through the model's chat template (unless --raw), the completion and EOS after it, loss on the completion only`;
 
 /** Files a model directory carries besides its weights. */
 export const MODEL_SIDE_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
@@ -33,6 +38,8 @@ export async function run(argv: string[]): Promise<number> {
     'micro-batch-size': { type: 'string' }, 'weight-decay': { type: 'string', default: '0.01' },
     'grad-clip': { type: 'string' }, checkpoint: { type: 'boolean', default: false },
     resume: { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
+    schedule: { type: 'string', default: 'constant' }, 'warmup-steps': { type: 'string', default: '0' },
+    raw: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   } });
   if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
@@ -51,11 +58,20 @@ export async function run(argv: string[]): Promise<number> {
   check(!(v.steps && v.epochs), 'give --steps or --epochs, not both');
 
   const model = loadModel(v.model);
-  const data: SftExample[] = readJsonl(v.data).map((l) => {
-    const where = `${v.data}:${l.line}`;
+  const lines = readJsonl(v.data);
+  const needsTok = lines.some((l) => l.value !== null && typeof l.value === 'object' && 'prompt' in (l.value as object));
+  const tok = needsTok ? await loadTokenizer(v.model) : null;
+  const data: SftExample[] = lines.map((l) => {
+    const where = `${v.data} line ${l.line}`;
     const rec = l.value as Record<string, unknown>;
     if (rec && typeof rec === 'object' && 'prompt' in rec) {
-      throw new TtrlError(`${where}: prompt/completion lines need the tokenizer path (not built yet); give {"ids":[...]}`);
+      const { prompt, completion } = rec;
+      check(typeof prompt === 'string' && typeof completion === 'string', `${where}: "prompt" and "completion" must be strings`);
+      const p = buildPrompt(tok!, prompt, { mode: v.raw ? 'raw' : 'chat' }).ids;
+      const eos = tok!.eosIds[0] ?? model.cfg.eosIds[0];
+      const ids = p.concat(tok!.encode(completion), eos !== undefined ? [eos] : []);
+      check(ids.every((id) => id < model.cfg.vocabSize), `${where}: the tokenizer produced ids beyond the model's vocab_size ${model.cfg.vocabSize}`);
+      return { ids, lossFrom: p.length };
     }
     const ids = idsField(rec, where, model.cfg.vocabSize);
     check(ids.length >= 2, `${where}: a sequence needs at least 2 tokens to have a next-token target`);
@@ -67,10 +83,14 @@ export async function run(argv: string[]): Promise<number> {
   const optimizer = new Optimizer(model.params, optim, model.be);
   if (v.resume) optimizer.load(v.model);
   const gradClip = v['grad-clip'] !== undefined ? num('grad-clip', v['grad-clip']) : kind === 'sgd' ? 0 : 1.0;
+  const schedule = v.schedule as ScheduleKind;
+  check(['constant', 'linear-warmup', 'cosine'].includes(schedule), `--schedule must be constant, linear-warmup or cosine, got ${v.schedule}`);
+  const warmupSteps = num('warmup-steps', v['warmup-steps'], true);
+  const sched = { kind: schedule, base: lr, totalSteps: optimizer.t + steps, warmupSteps: schedule === 'constant' ? 0 : warmupSteps };
   const t0 = Date.now();
   const every = Math.max(1, Math.floor(steps / 20));
   sft(model, data, {
-    optim, lr, steps, batchSize: bs, microBatch: v['micro-batch-size'] ? num('micro-batch-size', v['micro-batch-size'], true) : bs,
+    optim, lr: (step) => lrAt(step, sched), steps, batchSize: bs, microBatch: v['micro-batch-size'] ? num('micro-batch-size', v['micro-batch-size'], true) : bs,
     seed, gradClip, checkpoint: v.checkpoint, optimizer,
     onStep: (s) => {
       if (s.step % every === 0 || s.step === optimizer.t) {

@@ -111,3 +111,37 @@ test('clipGradNorm: returns the pre-clip norm and scales to maxNorm', () => {
   for (const p of m.params.values()) for (const x of m.be.read(p.grad!)) after += x * x;
   assert.ok(Math.abs(Math.sqrt(after) - 0.5) < 1e-4, `norm after clip ${Math.sqrt(after)}`);
 });
+
+test('ttrl sft on {"prompt","completion"} lines: chat template, EOS appended, loss on the completion only (exact SGD step)', async () => {
+  const { tinyModelDir } = await import('../rl/tiny.js');
+  const { loadTokenizer, buildPrompt } = await import('../../src/tokenizer/index.js');
+  const dir = await tinyModelDir(3);
+  try {
+    const recs = [{ prompt: 'Add up: 1 + 2', completion: '1+2=3\nThe answer is \\boxed{3}.' }, { prompt: 'Add up: 4 - 1', completion: '4-1=3' }];
+    fs.writeFileSync(path.join(dir, 'pc.jsonl'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    execFileSync(process.execPath, [CLI, 'sft', '--model', dir, '--data', path.join(dir, 'pc.jsonl'), '--out', path.join(dir, 'out'),
+      '--optimizer', 'sgd', '--lr', '0.1', '--steps', '1', '--batch-size', '2'], { stdio: 'pipe' });
+    const tok = await loadTokenizer(dir);
+    const exs: SftExample[] = recs.map((r) => {
+      const p = buildPrompt(tok, r.prompt, { mode: 'chat' }).ids;
+      return { ids: p.concat(tok.encode(r.completion), [tok.eosIds[0]!]), lossFrom: p.length };
+    });
+    const ref = loadModel(dir);
+    const order = epochOrder(exs.length, 0, 0);
+    const st = ref.forward(packBatch(order.map((i) => exs[i]!), ref.cfg.vocabSize));
+    const nTargets = exs.reduce((a, e) => a + e.ids.length - e.lossFrom, 0);
+    assert.equal(st.rows.length, nTargets, 'scored positions = completion tokens + EOS');
+    const dlp = new Float32Array(st.logprobs.length);
+    for (const r of st.rows) dlp[r] = -1 / nTargets;
+    ref.zeroGrad(); ref.backward(st, dlp);
+    const out = loadModel(path.join(dir, 'out'));
+    for (const [name, p] of ref.params) {
+      const w = ref.be.read(p.buf), g = ref.be.read(p.grad!), got = out.be.read(out.params.get(name)!.buf);
+      for (let i = 0; i < w.length; i++) {
+        const want = Math.fround(w[i]! - Math.fround(Math.fround(0.1) * g[i]!));
+        if (got[i] !== want) assert.fail(`${name}[${i}]: ${got[i]} != ${want}`);
+      }
+    }
+    assert.ok(fs.existsSync(path.join(dir, 'out', 'tokenizer.json')), 'tokenizer files travel with the model');
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
