@@ -28,7 +28,8 @@ const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
   through the model's chat template (unless --raw), the completion and EOS after it, loss on the completion only`;
 
 /** Files a model directory carries besides its weights. */
-export const MODEL_SIDE_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
+export const MODEL_SIDE_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json',
+  'chat_template.jinja', 'added_tokens.json', 'vocab.json', 'merges.txt'];
 
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, strict: true, options: {
