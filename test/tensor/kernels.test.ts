@@ -10,11 +10,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ref from './reference.js';
-import { backends, randn, randInts, f64, dev, host, close, finiteDiff, someIndices, dot } from './helpers.js';
+import { backends, skippedBackends, randn, randInts, f64, dev, host, close, finiteDiff, someIndices, dot } from './helpers.js';
 import { Rng } from '../../src/util/rng.js';
 
 const EW = { atol: 1e-6, rtol: 1e-5 };
 const DOT = { atol: 1e-6, rtol: 4e-6 };
+
+for (const s of skippedBackends()) test(`${s.name}: kernel suite`, { skip: s.reason }, () => {});
 
 for (const be of backends()) {
   const N = be.name;
