@@ -79,14 +79,20 @@ build_gpu() {
   fi
   local t0=$SECONDS cmds=() objs=()
   local arch=${TTRL_CUDA_ARCH:-"-gencode=arch=compute_90,code=sm_90 -gencode=arch=compute_90,code=compute_90"}
-  local nv=("$nvcc" -std=c++17 -O3 "$arch" -Xcompiler -fPIC "${defs[@]}")
-  for k in "${kernels[@]}" addon; do
-    local f=$src/$k.cu; [ "$k" = addon ] && f=$src/addon.cc
-    cmds+=("${nv[*]} -x cu -c $f -o $obj/gpu-$k.o")
+  local nv=("$nvcc" -std=c++17 -O3 "$arch" -Xcompiler -fPIC)
+  for k in "${kernels[@]}"; do
+    cmds+=("${nv[*]} -c $src/$k.cu -o $obj/gpu-$k.o")
     objs+=("$obj/gpu-$k.o")
   done
-  cmds+=("g++ -std=c++17 -O2 -fPIC -c $src/cublas.cc -o $obj/gpu-cublas.o")
-  objs+=("$obj/gpu-cublas.o")
+  # the host glue needs only the runtime API's header: g++ compiles it faster than nvcc
+  local cuda_inc="" d
+  for d in "${CUDA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$nvcc")")")" /usr/local/cuda; do
+    if [ -n "$d" ] && [ -f "$d/include/cuda_runtime.h" ]; then cuda_inc=$d/include; break; fi
+  done
+  for k in addon cublas; do
+    cmds+=("g++ -std=c++17 -O2 -fPIC ${defs[*]} -I$cuda_inc -c $src/$k.cc -o $obj/gpu-$k.o")
+    objs+=("$obj/gpu-$k.o")
+  done
   # cudart linked statically: the addon needs only the driver (libcuda.so), which it looks for when loaded
   if run_jobs "${cmds[@]}" && "$nvcc" -shared $arch -cudart static -o "$out/ttrl_cuda.node" "${objs[@]}" -ldl >>"$log" 2>&1; then
     echo "build-cuda: built $(basename "$out")/ttrl_cuda.node ($("$nvcc" --version | grep -o 'release [0-9.]*'), sm_90) in $((SECONDS - t0)) s"

@@ -10,10 +10,15 @@
 // also synchronizes, so an asynchronous kernel fault is reported by the call that caused it.
 #include <napi.h>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include "common.cuh"
+#ifdef TTRL_CUDA_EMU
+#include "emu.h"
+#else
+#include <cuda_runtime.h>  // host API only: this file is compiled by g++, the kernels by nvcc
+#endif
 #include "kernels.h"
 #ifndef TTRL_CUDA_EMU
 #include "cublas.h"
