@@ -3,7 +3,7 @@
 // training step (forward with entropy + backward + AdamW), plus the GEMM throughput of the model's shapes
 // (cuBLAS and the built-in SGEMM). fp32 throughout.
 //
-//   node dist/bench/cuda.js [--models 0.5b,1.5b] [--gemm auto|builtin] [--device cuda|cpu] [--quick] [--out FILE]
+//   node --expose-gc dist/bench/cuda.js [--models 0.5b,1.5b] [--gemm auto|builtin] [--device cuda|cpu] [--quick] [--out FILE]
 //
 // Times are wall-clock around work that ends with a device synchronize (Model.step reads its logits back,
 // which waits; the training step and the GEMMs call synchronize()). Each figure is the median of its reps
@@ -119,6 +119,8 @@ export async function benchCuda(o: { models: string[]; gemm: 'auto' | 'builtin';
   console.error(`bench cuda: ${JSON.stringify(info)}`);
   const results: Record<string, unknown>[] = [];
   for (const size of o.models) {
+    // device memory is freed when its JS handles are collected: let the last model's go first
+    (globalThis as { gc?: () => void }).gc?.();
     const cfg = qwenConfig(size, o.quick ? 2 : undefined);
     const t0 = performance.now();
     const model = randomModel(cfg, be);
