@@ -85,3 +85,23 @@ test('CudaBackend buffers (emulated addon): views address the parent, bounds are
   assert.deepEqual(be.read(be.fromHost(big)), big);
   assert.equal(be.cublas, null);
 });
+
+test('CudaBackend staging ring (emulated addon): wraps after 4 MiB of small uploads, grows for a larger int array', { skip: emu ? false : 'build/Release/ttrl_cuda_emu.node not built' }, () => {
+  const be = emu!;
+  // 20000 uploads of 256-byte ring slots: the ring (4 MiB) wraps, and every value still lands
+  const n = 20000, b = be.alloc(n);
+  for (let i = 0; i < n; i++) be.upload(b, Float32Array.of(i * 0.5), i);
+  const got = be.read(b);
+  let bad = -1;
+  for (let i = 0; i < n && bad < 0; i++) if (got[i] !== i * 0.5) bad = i;
+  assert.equal(bad, -1, `upload ${bad} lost: got ${got[bad]}`);
+  // 2^20 + 5 ids (just over 4 MiB of int32): the ring grows, the gather reads every id
+  const M = (1 << 20) + 5, table = be.fromHost(Float32Array.of(10, 11, 12));
+  const ids = Int32Array.from({ length: M }, (_, i) => i % 3), out = be.alloc(M);
+  be.embedding(out, table, ids, M, 1);
+  const o = be.read(out);
+  let wrong = -1;
+  for (let i = 0; i < M && wrong < 0; i++) if (o[i] !== 10 + (i % 3)) wrong = i;
+  assert.equal(wrong, -1, `row ${wrong}: got ${o[wrong]}`);
+});
+
