@@ -58,12 +58,14 @@ run_jobs() {
 build_emu() {
   local t0=$SECONDS cmds=() objs=()
   local cxx=(g++ -std=c++17 -O2 -fPIC -ffp-contract=off -DTTRL_CUDA_EMU "${defs[@]}")
-  for k in "${kernels[@]}" addon; do
-    local f=$src/$k.cu; [ "$k" = addon ] && f=$src/addon.cc
+  for k in "${kernels[@]}" addon cublas; do
+    local f=$src/$k.cu; [ "$k" = addon ] || [ "$k" = cublas ] && f=$src/$k.cc
     cmds+=("${cxx[*]} -x c++ -c $f -o $obj/emu-$k.o")
     objs+=("$obj/emu-$k.o")
   done
-  if run_jobs "${cmds[@]}" && g++ -shared -o "$out/ttrl_cuda_emu.node" "${objs[@]}" >>"$log" 2>&1; then
+  # a host stand-in for libcublas.so, to test the cuBLAS call without a GPU (test/tensor/device.test.ts)
+  cmds+=("g++ -O2 -fPIC -shared $src/fake_cublas.cc -o $out/ttrl_fake_cublas.so")
+  if run_jobs "${cmds[@]}" && g++ -shared -o "$out/ttrl_cuda_emu.node" "${objs[@]}" -ldl >>"$log" 2>&1; then
     echo "build-cuda: built $(basename "$out")/ttrl_cuda_emu.node (kernels on the host emulator, for tests) in $((SECONDS - t0)) s"
   else
     rm -f "$out/ttrl_cuda_emu.node"

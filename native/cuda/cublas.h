@@ -1,4 +1,5 @@
-// cuBLAS loaded at run time (cublas.cc); absent from the emulator build.
+// cuBLAS loaded at run time (cublas.cc). The emulator build loads it only when given a path: in tests, a host
+// stand-in (fake_cublas.cc) that checks the call itself.
 #pragma once
 #include <string>
 

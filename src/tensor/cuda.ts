@@ -103,6 +103,9 @@ export interface CudaOptions {
   gemm?: 'auto' | 'builtin';
   /** The backend's name in tests and logs. */
   name?: string;
+  /** A cuBLAS library to load instead of searching for one. With the emulator, tests pass a host
+   *  stand-in (build/Release/ttrl_fake_cublas.so) to check the call without a GPU. */
+  cublasPath?: string;
 }
 
 export class CudaBackend implements Backend {
@@ -120,8 +123,9 @@ export class CudaBackend implements Backend {
     this.nat = loadAddon(which);
     this.device = this.nat.probe!() as CudaProbe;
     if (this.device.devices < 1) throw new TtrlError(`CUDA backend: no CUDA device (${this.device.error ?? 'none found'}); use --device cpu`);
-    const wantCublas = which === 'device' && (opts.gemm ?? 'auto') === 'auto';
-    const r = this.nat.init!(wantCublas ? findCublas() : false) as { cublas: string | null; cublasError?: string };
+    const wantCublas = (opts.gemm ?? 'auto') === 'auto' && (which === 'device' || opts.cublasPath !== undefined);
+    const lib = opts.cublasPath ?? (wantCublas ? findCublas() : null);
+    const r = this.nat.init!(wantCublas ? lib : false) as { cublas: string | null; cublasError?: string };
     this.cublas = r.cublas;
     this.cublasError = r.cublasError ?? null;
     this.useCublas = this.cublas !== null;

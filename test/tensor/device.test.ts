@@ -4,12 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { getBackend, parseDevice, backends, DEVICES } from '../../src/tensor/index.js';
+import { parseArgs } from 'node:util';
+import { getBackend, parseDevice, backends, DEVICES, DEVICE_OPTION, DEVICE_HELP } from '../../src/tensor/index.js';
 import { cpu } from '../../src/tensor/cpu.js';
 import { CudaBackend, cudaAddonPath, cudaUnavailable, checkIds } from '../../src/tensor/cuda.js';
 import { TtrlError } from '../../src/util/errors.js';
 import { repoRoot } from '../shared.js';
+import * as ref from './reference.js';
+import { close, randn, f64, dev, host } from './helpers.js';
+import { Rng } from '../../src/util/rng.js';
 
 test('parseDevice: cpu and cuda, default cpu, anything else names the flag and the choices', () => {
   assert.deepEqual(DEVICES, ['cpu', 'cuda']);
@@ -18,6 +23,10 @@ test('parseDevice: cpu and cuda, default cpu, anything else names the flag and t
   assert.equal(parseDevice(undefined), 'cpu');
   assert.throws(() => parseDevice('gpu'), (e: Error) => e instanceof TtrlError && e.message === '--device: unknown device "gpu" (use cpu or cuda)');
   assert.throws(() => parseDevice('CUDA', 'train.device'), /^TtrlError: train\.device: unknown device "CUDA"/);
+  // the flag as a command declares it
+  assert.equal(parseArgs({ args: ['--device', 'cuda'], options: { ...DEVICE_OPTION } }).values.device, 'cuda');
+  assert.equal(parseArgs({ args: [], options: { ...DEVICE_OPTION } }).values.device, 'cpu');
+  assert.match(DEVICE_HELP, /--device cpu\|cuda/);
 });
 
 test('getBackend: cpu is the process-wide CPU backend; cuda works or fails with one line saying why', () => {
@@ -103,5 +112,25 @@ test('CudaBackend staging ring (emulated addon): wraps after 4 MiB of small uplo
   let wrong = -1;
   for (let i = 0; i < M && wrong < 0; i++) if (o[i] !== 10 + (i % 3)) wrong = i;
   assert.equal(wrong, -1, `row ${wrong}: got ${o[wrong]}`);
+});
+
+const fakeCublas = path.join(repoRoot, 'build/Release/ttrl_fake_cublas.so');
+const fakeOk = emu !== null && fs.existsSync(fakeCublas);
+
+test('the cuBLAS call (emulated addon + a column-major reference SGEMM in place of libcublas): row-major results for every transpose', { skip: fakeOk ? false : 'build/Release/ttrl_fake_cublas.so or the emulator not built' }, (t) => {
+  const be = new CudaBackend({ addon: 'emulator', cublasPath: fakeCublas, name: 'cuda-emu-cublas' });
+  assert.match(be.cublas ?? '', /ttrl_fake_cublas\.so \(version 99999\)/);
+  const rng = new Rng(21);
+  for (const [M, N, K] of [[5, 7, 3], [1, 9, 4], [6, 1, 5], [4, 4, 0]] as const) for (const ta of [false, true]) for (const tb of [false, true]) {
+    for (const [alpha, beta] of [[1, 0], [0.5, -2]] as const) {
+      const A = randn(rng, M * K), B = randn(rng, K * N);
+      const C0 = beta === 0 ? new Float32Array(M * N).fill(NaN) : randn(rng, M * N);
+      const Cd = dev(be, C0);
+      be.gemm(Cd, dev(be, A), dev(be, B), M, N, K, ta, tb, alpha, beta);
+      const want = f64(C0);
+      ref.gemm(want, f64(A), f64(B), M, N, K, ta, tb, alpha, beta);
+      close(t, `cublas gemm M=${M} N=${N} K=${K} tA=${ta} tB=${tb} a=${alpha} b=${beta}`, host(be, Cd), want, { atol: 1e-5, rtol: 1e-5 });
+    }
+  }
 });
 
