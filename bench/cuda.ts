@@ -119,8 +119,10 @@ export async function benchCuda(o: { models: string[]; gemm: 'auto' | 'builtin';
   console.error(`bench cuda: ${JSON.stringify(info)}`);
   const results: Record<string, unknown>[] = [];
   for (const size of o.models) {
-    // device memory is freed when its JS handles are collected: let the last model's go first
+    // device memory is freed when its JS handles are collected and their finalizers have run (on the event
+    // loop, after the current task): let the last model's go first
     (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((r) => setImmediate(r));
     const cfg = qwenConfig(size, o.quick ? 2 : undefined);
     const t0 = performance.now();
     const model = randomModel(cfg, be);
