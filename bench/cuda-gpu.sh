@@ -14,7 +14,7 @@ export PATH=$here:$PATH LD_LIBRARY_PATH=$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY
 export TTRL_SHARED=$here/shared TTRL_COMMIT=$(cat COMMIT) TTRL_CUDA_EMU_TESTS=0
 # cuBLAS ships inside PyTorch's wheels there; src/tensor/cuda.ts also looks, this pins the one found first
 if [ -z "${TTRL_CUBLAS:-}" ]; then
-  TTRL_CUBLAS=$(find / -xdev -name 'libcublas.so.1[0-9]' -not -path '/proc/*' 2>/dev/null | sort | tail -1)
+  TTRL_CUBLAS=$(find / \( -path /proc -o -path /sys -o -path /tmp \) -prune -o -name 'libcublas.so.1[0-9]' -print 2>/dev/null | sort | tail -1)
   export TTRL_CUBLAS
 fi
 what=${1:-all}
