@@ -9,6 +9,18 @@
       "cflags_cc!": ["-fno-exceptions", "-O2"],
       "cflags_cc": ["-O3", "-march=x86-64-v3", "-fopenmp", "-std=c++17", "-ffp-contract=fast"],
       "libraries": ["-lopenblas", "-fopenmp"]
+    },
+    {
+      "target_name": "ttrl_cuda",
+      "type": "none",
+      "actions": [
+        {
+          "action_name": "build_cuda",
+          "inputs": ["scripts/build-cuda.sh", "<!@(ls native/cuda/*)"],
+          "outputs": ["<(module_root_dir)/build/cuda/stamp"],
+          "action": ["bash", "<(module_root_dir)/scripts/build-cuda.sh", "--out", "<(module_root_dir)/build/Release", "--nodedir", "<(node_root_dir)"]
+        }
+      ]
     }
   ]
 }

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ref from './reference.js';
-import { backends, randn, f64, dev, host, close, finiteDiff, someIndices, dot } from './helpers.js';
+import { backends, skippedBackends, randn, f64, dev, host, close, finiteDiff, someIndices, dot } from './helpers.js';
 import type { Backend } from '../../src/tensor/backend.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -73,6 +73,8 @@ function runBackend(be: Backend, c: Case, x: Inputs, grad0: Inputs) {
 
 const OUT = { atol: 2e-6, rtol: 1e-5 };
 const GRAD = { atol: 2e-5, rtol: 1e-4 };
+
+for (const s of skippedBackends()) test(`${s.name}: attention suite`, { skip: s.reason }, () => {});
 
 for (const be of backends()) {
   for (const c of cases()) {

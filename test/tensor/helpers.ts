@@ -3,13 +3,38 @@
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Buf } from '../../src/tensor/backend.js';
-import { cpu } from '../../src/tensor/cpu.js';
+import { backends as deviceBackends, type Unavailable } from '../../src/tensor/index.js';
+import { CudaBackend, cudaAddonPath } from '../../src/tensor/cuda.js';
 import { Rng } from '../../src/util/rng.js';
 
-/** Every backend available in this process; each kernel suite runs once per entry. A CUDA backend adds
- *  itself here (when its addon loads) and inherits every test. */
+interface TestBackends { available: Backend[]; skipped: { name: string; reason: string }[] }
+let cached: TestBackends | null = null;
+
+/** The backends of this process, computed once: every device backend that runs here (src/tensor/index.ts);
+ *  on a GPU with cuBLAS also 'cuda-sgemm', the CUDA backend on its built-in GEMM; and 'cuda-emu', the CUDA
+ *  kernels on the host emulator (native/cuda/emu.h), which checks their logic on machines without a GPU
+ *  (TTRL_CUDA_EMU_TESTS=0 leaves it out). */
+function testBackends(): TestBackends {
+  if (cached) return cached;
+  const { available, unavailable } = deviceBackends();
+  const skipped: { name: string; reason: string }[] = unavailable.map((u: Unavailable) => ({ name: u.name, reason: u.reason }));
+  const gpu = available.find((b) => b.name === 'cuda') as CudaBackend | undefined;
+  if (gpu?.cublas) available.push(new CudaBackend({ gemm: 'builtin', name: 'cuda-sgemm' }));
+  if (process.env.TTRL_CUDA_EMU_TESTS === '0') skipped.push({ name: 'cuda-emu', reason: 'TTRL_CUDA_EMU_TESTS=0' });
+  else if (!cudaAddonPath('emulator')) skipped.push({ name: 'cuda-emu', reason: 'build/Release/ttrl_cuda_emu.node not built (bash scripts/build-cuda.sh --only emu)' });
+  else available.push(new CudaBackend({ addon: 'emulator' }));
+  return (cached = { available, skipped });
+}
+
+/** Every backend available in this process; each kernel suite runs once per entry, so a new backend
+ *  inherits every test. */
 export function backends(): Backend[] {
-  return [cpu()];
+  return testBackends().available;
+}
+
+/** The backends that cannot run here, each with a one-line reason, for the suites to report as skipped. */
+export function skippedBackends(): { name: string; reason: string }[] {
+  return testBackends().skipped;
 }
 
 /** n float32 normals × std (as float32, so the float64 reference sees exactly the backend's inputs). */

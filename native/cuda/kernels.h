@@ -1,0 +1,59 @@
+// The host-side entry points of the CUDA kernels (dense.cu, gemm.cu, transformer.cu, attention.cu). Every
+// pointer is a device pointer (ints too: the addon stages host ints to the device first); every call
+// enqueues work on the default stream and returns without waiting, except sumSquares, which returns a
+// number. The contracts (written vs accumulated, shapes) are those of src/tensor/backend.ts.
+//
+// B=batch, T=query tokens, S=key slots, H=query heads, G=KV heads, D=head dim, M=rows, N/C=cols, K=inner,
+// V=vocab.
+#pragma once
+#include <cstdint>
+
+namespace ttrl_cuda {
+
+// ---- dense.cu -------------------------------------------------------------------------------------------
+void fill(float* p, int64_t n, float value);
+void add(float* out, const float* a, const float* b, int64_t n);
+void axpy(float* y, const float* x, float alpha, int64_t n);
+void scale(float* x, float alpha, int64_t n);
+/** Σ x² in double. `partials` is device scratch of at least kSumPartials doubles. Synchronous. */
+constexpr int kSumPartials = 4096;
+double sumSquares(const float* x, int64_t n, double* partials);
+void addBias(float* y, const float* bias, int64_t M, int64_t N);
+void biasBackward(float* dbias, const float* dy, int64_t M, int64_t N);
+/** out(N) += Σ_i dy(i,·)·x(i,·)·rstd(i): rmsnorm's dw. */
+void columnSumScaled(float* out, const float* dy, const float* x, const float* rstd, int64_t M, int64_t N);
+
+// ---- gemm.cu: the built-in SGEMM (cuBLAS, when loaded, is called from the addon instead) -----------------
+/** C(M,N) = alpha·op(A)·op(B) + beta·C, row-major; beta = 0 makes C write-only. */
+void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool transA, bool transB, float alpha, float beta);
+
+// ---- transformer.cu -------------------------------------------------------------------------------------
+void rmsnorm(float* out, float* rstd, const float* x, const float* w, int64_t M, int64_t C, float eps);
+void rmsnormBackward(float* dx, float* dw, const float* dout, const float* x, const float* w, const float* rstd,
+                     int64_t M, int64_t C);
+void rope(float* x, const int32_t* pos, const float* invFreq, int64_t M, int64_t nh, int64_t D, bool inverse);
+void siluMul(float* out, const float* gate, const float* up, int64_t n);
+void siluMulBackward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, int64_t n);
+void embedding(float* out, const float* table, const int32_t* ids, int64_t M, int64_t C);
+void embeddingBackward(float* dtable, const float* dout, const int32_t* ids, int64_t M, int64_t C);
+void logSoftmaxGather(float* lp, float* ent, const float* logits, const int32_t* targets, int64_t M, int64_t V);
+void logSoftmaxGatherBackward(float* dlogits, const float* logits, const int32_t* targets, const float* dlp,
+                              const float* dent, int64_t M, int64_t V);
+/** AdamW with the scalar coefficients precomputed on the host exactly as native/cpu.cc computes them. */
+struct AdamCoef { float decay, b1, b2, c1, c2, step, sbc2, eps; };
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, AdamCoef c);
+
+// ---- attention.cu ---------------------------------------------------------------------------------------
+constexpr int kMaxHeadDim = 256;
+struct AttnDev {
+  int B, T, S, H, G, D;
+  const float *q, *k, *v, *keyMask;  // (B,T,H,D), (rows,S,G,D) ×2, (rows,S)
+  const int32_t *qStart, *slots;     // (B), (B)
+  float scale;
+};
+void attention(float* out, float* lse, const AttnDev& a);
+/** `dt` is device scratch of B·H·T floats (Σ_d dout·out per query). */
+void attentionBackward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
+                       const AttnDev& a, float* dt);
+
+}  // namespace ttrl_cuda
