@@ -12,8 +12,9 @@ export interface Measured {
   seconds: number;
   gflops: number;
   tokensPerS?: number;
-  /** process.resourceUsage().maxRSS after the section (a high-water mark of the whole process). */
-  peakRssMB: number;
+  /** Training only: process.resourceUsage().maxRSS after the step, a high-water mark of the process (so
+   *  run.ts trains with checkpointing first, and prefill / decode, which need less, after training). */
+  peakRssMB?: number;
 }
 
 export const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
@@ -44,7 +45,7 @@ export function benchGemm(be: Backend, shapes: GemmShape[], minSeconds = 1): Rec
       const dt = now() - t0;
       best = Math.min(best, dt); total += dt;
     }
-    out[name] = { shape: `${M}x${N}x${K} (A·Bᵀ)`, seconds: best, gflops: (2 * M * N * K) / best / 1e9, peakRssMB: rssMB() };
+    out[name] = { shape: `${M}x${N}x${K} (A·Bᵀ)`, seconds: best, gflops: (2 * M * N * K) / best / 1e9 };
     log(`gemm ${name}: ${out[name]!.gflops.toFixed(1)} GFLOP/s`);
   }
   return out;
@@ -65,7 +66,7 @@ export function benchPrefill(model: Model, B: number, T: number, mark = (): void
   const seconds = now() - t0;
   const flops = forwardFlops(cfg, B * T, B, causalPairs(B, T));
   return { timed: `model.step: ${B} slots x ${T} tokens into an empty KV cache, logits of the last token per slot`,
-    flops, seconds, gflops: flops / seconds / 1e9, tokensPerS: (B * T) / seconds, peakRssMB: rssMB() };
+    flops, seconds, gflops: flops / seconds / 1e9, tokensPerS: (B * T) / seconds };
 }
 
 // ---- decode ----------------------------------------------------------------------------------------------------
@@ -99,7 +100,7 @@ export function benchDecode(model: Model, B: number, ctx: number, steps: number,
   }
   const seconds = now() - t0;
   return { timed: `${steps} model.step calls of 1 token for ${B} sequences at context ${ctx}+ (after 1 untimed step), logits for all ${B}`,
-    flops, seconds, gflops: flops / seconds / 1e9, tokensPerS: (B * steps) / seconds, peakRssMB: rssMB() };
+    flops, seconds, gflops: flops / seconds / 1e9, tokensPerS: (B * steps) / seconds };
 }
 
 // ---- training step ------------------------------------------------------------------------------------------------

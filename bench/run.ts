@@ -10,7 +10,8 @@
 //   decode   8 single-token steps of 64 sequences at context 256
 // plus optional sections other parts of ttrl add, each run when its compiled file exists:
 //   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCpp, bench/sample.ts → benchSample,
-//   each `async (ctx: { log, quick, threads }) => JSON-able result`.
+//   each `async (ctx: SectionContext) => JSON-able result` (a function that takes no argument works too).
+//   The result lands in sections.<name>; a throw is recorded as { failed } and the run goes on.
 // Ratios are ttrl / torch throughput: > 1 means ttrl is faster. The machine may be shared: compare the
 // two halves of one run, not runs on different days.
 import os from 'node:os';
@@ -18,6 +19,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cpu } from '../src/tensor/cpu.js';
 import type { Backend } from '../src/tensor/backend.js';
+import type { Model } from '../src/model/model.js';
 import { benchModel, QWEN05B_CONFIG, matmulParams, qwenConfig } from './qwen.js';
 import { benchGemm, benchPrefill, benchDecode, benchTrain, releaseTraining, log, type Measured } from './engine.js';
 import { runTorch, torchMissing } from './torch.js';
@@ -43,6 +45,17 @@ const FULL: Shapes = { prefillB: 4, prefillT: 256, decodeB: 64, decodeCtx: 256, 
 const QUICK: Shapes = { prefillB: 2, prefillT: 64, decodeB: 8, decodeCtx: 64, decodeSteps: 4, trainB: 2, trainT: 64 };
 
 type Json = Record<string, unknown>;
+
+/** What an optional section's function receives. */
+export interface SectionContext {
+  log: (msg: string) => void;
+  /** --quick: small shapes, for checking the harness. */
+  quick: boolean;
+  threads: number;
+  /** The Qwen2.5-0.5B-shaped benchmark model (random weights), built on first call and shared. */
+  model: () => Model;
+  backend: Backend;
+}
 
 /** Adds gflops / tokens/s to torch's seconds (FLOPs counted once, on the ttrl side) and the ratio. */
 function compare(ours: Measured & { flops: number }, torch: Json | null, tokens: number, goal?: number): Json {
@@ -104,11 +117,19 @@ async function main(): Promise<number> {
       peakGflops: Math.max(...Object.values(g).map((m) => m.gflops)),
     };
   }
-  const needModel = only.some((s) => s === 'train' || s === 'prefill' || s === 'decode');
-  const model = needModel ? (log('building the model'), benchModel(1, be)) : null;
-  if (model) log(`model ready: ${(model.numParams() / 1e6).toFixed(1)}M params`);
+  let built: Model | null = null;
+  /** The Qwen2.5-0.5B-shaped model, built on first use and shared with the optional sections. */
+  const getModel = (): Model => {
+    if (!built) {
+      log('building the model');
+      built = benchModel(1, be);
+      log(`model ready: ${(built.numParams() / 1e6).toFixed(1)}M params`);
+    }
+    return built;
+  };
 
-  if (model && only.includes('train')) {
+  if (only.includes('train')) {
+    const model = getModel();
     const { trainB: B, trainT: T } = shapes, train: Json = {};
     for (const checkpoint of [true, false]) {
       log(`train ${B}x${T} checkpoint=${checkpoint}`);
@@ -120,15 +141,15 @@ async function main(): Promise<number> {
     }
     sections.train = train;
   }
-  if (model && only.includes('prefill')) {
-    const { prefillB: B, prefillT: T } = shapes;
+  if (only.includes('prefill')) {
+    const model = getModel(), { prefillB: B, prefillT: T } = shapes;
     log(`prefill ${B}x${T}`);
     const ours = { ...benchPrefill(model, B, T, () => prof?.reset()), ...kernels() };
     log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s`);
     sections.prefill = compare(ours, torch(['--section', 'prefill', '--B', String(B), '--T', String(T)]), B * T, GOALS.prefill);
   }
-  if (model && only.includes('decode')) {
-    const { decodeB: B, decodeCtx: ctx, decodeSteps: steps } = shapes;
+  if (only.includes('decode')) {
+    const model = getModel(), { decodeB: B, decodeCtx: ctx, decodeSteps: steps } = shapes;
     log(`decode ${B} sequences at context ${ctx}, ${steps} steps`);
     model.freeScratch();
     const ours = { ...benchDecode(model, B, ctx, steps, () => prof?.reset()), ...kernels() };
@@ -140,11 +161,16 @@ async function main(): Promise<number> {
     const url = new URL(file, import.meta.url);
     if (!fs.existsSync(url)) { if (values.only) sections[name] = { skipped: `${file} not built` }; continue; }
     log(name);
-    const mod = (await import(url.href)) as Record<string, unknown>;
-    const f = mod[fn];
-    sections[name] = typeof f === 'function'
-      ? await (f as (ctx: Json) => Promise<unknown>)({ log, quick: Boolean(values.quick), threads })
-      : { skipped: `${file} does not export ${fn}` };
+    try {
+      const f = ((await import(url.href)) as Record<string, unknown>)[fn];
+      const ctx: SectionContext = { log, quick: Boolean(values.quick), threads, model: getModel, backend: be };
+      sections[name] = typeof f === 'function' ? await (f as (c: SectionContext) => Promise<unknown>)(ctx)
+        : { skipped: `${file} does not export ${fn}` };
+    } catch (e) {
+      // one broken optional section must not cost the numbers of the others
+      sections[name] = { failed: e instanceof Error ? e.message : String(e) };
+      log(`${name} failed: ${String(e)}`);
+    }
   }
   const gemmPeak = (sections.gemm as Json | undefined)?.peakGflops;
   if (typeof gemmPeak === 'number') out.fractionOfGemmPeak = fractions(sections, gemmPeak);
