@@ -12,7 +12,8 @@
 //   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCpp, bench/sample.ts → benchSample,
 //   each `async (ctx: SectionContext) => JSON-able result` (a function that takes no argument works too).
 //   The result lands in sections.<name>; a throw is recorded as { failed } and the run goes on.
-// Ratios are ttrl / torch throughput: > 1 means ttrl is faster. The machine may be shared: compare the
+// Ratios are ttrl / torch throughput: > 1 means ttrl is faster; cpuRatio compares the CPU seconds (all
+// threads) of the same work, which other jobs on a shared machine disturb less than wall time. Compare the
 // two halves of one run, not runs on different days.
 import os from 'node:os';
 import fs from 'node:fs';
@@ -22,7 +23,7 @@ import type { Backend } from '../src/tensor/backend.js';
 import type { Model } from '../src/model/model.js';
 import { benchModel, QWEN05B_CONFIG, matmulParams, qwenConfig } from './qwen.js';
 import { benchGemm, benchPrefill, benchDecode, benchTrain, releaseTraining, log, type Measured } from './engine.js';
-import { runTorch, torchMissing } from './torch.js';
+import { runTorch, torchEnv, torchMissing } from './torch.js';
 import { profiled, type KernelTimes } from './profile.js';
 
 const CORE = ['gemm', 'train', 'prefill', 'decode'] as const;
@@ -63,7 +64,9 @@ function compare(ours: Measured & { flops: number }, torch: Json | null, tokens:
   if (typeof torch.seconds !== 'number') return { ttrl: ours, torch };
   const t = { ...torch, gflops: ours.flops / torch.seconds / 1e9, tokensPerS: tokens / torch.seconds };
   const ratio = (tokens / ours.seconds) / t.tokensPerS;
-  return { ttrl: ours, torch: t, ratio, ...(goal !== undefined ? { goal, met: ratio >= goal } : {}) };
+  // CPU seconds of the same work: less sensitive than wall time to other jobs on a shared machine
+  const cpuRatio = typeof torch.cpu_seconds === 'number' ? torch.cpu_seconds / ours.cpuSeconds : undefined;
+  return { ttrl: ours, torch: t, ratio, cpuRatio, ...(goal !== undefined ? { goal, met: ratio >= goal } : {}) };
 }
 
 async function main(): Promise<number> {
@@ -88,7 +91,7 @@ async function main(): Promise<number> {
   if (torchWhyNot) log(`torch comparison skipped: ${torchWhyNot}`);
   const torch = (args: string[]): Json | null => {
     if (torchWhyNot) return null;
-    const r = runTorch([...args, '--threads', String(threads), '--config', JSON.stringify(QWEN05B_CONFIG)], startEnv);
+    const r = runTorch([...args, '--threads', String(threads), '--config', JSON.stringify(QWEN05B_CONFIG)], torchEnv(startEnv));
     log(`  torch: ${JSON.stringify(r)}`);
     return r;
   };
@@ -99,7 +102,8 @@ async function main(): Promise<number> {
       memoryGB: Math.round(os.totalmem() / 2 ** 30), loadAvgStart: os.loadavg().map((x) => +x.toFixed(2)) },
     model: { shape: 'Qwen2.5-0.5B (random weights)', config: QWEN05B_CONFIG, layerMatmulParams: mp.layers, headParams: mp.head },
     flopsCounted: '2·(matmul weights)·tokens through the layers + 2·V·C per row given logits + 4·D·H·L per (query, visible key) pair; training = 3× forward (recomputation by checkpointing not counted)',
-    torch: torchWhyNot ? { skipped: torchWhyNot } : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads },
+    torch: torchWhyNot ? { skipped: torchWhyNot }
+      : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY },
     quick: Boolean(values.quick),
     sections: {} as Json,
   };
@@ -199,7 +203,10 @@ function ratios(sections: Json): Json {
   const r: Json = {};
   const at = (key: string, s: unknown): void => {
     const x = s as Json | undefined;
-    if (x && typeof x.ratio === 'number') r[key] = { ratio: +x.ratio.toFixed(3), goal: x.goal, met: x.met };
+    if (x && typeof x.ratio === 'number') {
+      r[key] = { ratio: +x.ratio.toFixed(3), cpuRatio: typeof x.cpuRatio === 'number' ? +x.cpuRatio.toFixed(3) : undefined,
+        goal: x.goal, met: x.met };
+    }
   };
   at('prefill', sections.prefill); at('decode', sections.decode);
   const tr = sections.train as Json | undefined;
