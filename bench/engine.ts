@@ -10,14 +10,18 @@ import { causalPairs, forwardFlops } from './qwen.js';
 
 export interface Measured {
   seconds: number;
+  /** CPU seconds of the process (all threads) over the same interval. */
+  cpuSeconds: number;
   gflops: number;
   tokensPerS?: number;
-  /** process.resourceUsage().maxRSS after the section (a high-water mark of the whole process). */
-  peakRssMB: number;
+  /** Training only: process.resourceUsage().maxRSS after the step, a high-water mark of the process (so
+   *  run.ts trains with checkpointing first, and prefill / decode, which need less, after training). */
+  peakRssMB?: number;
 }
 
 export const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
 const now = (): number => performance.now() / 1000;
+const cpuNow = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const rssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 /** Token ids that are the same on both sides (torch_ref.py computes the same formula). */
@@ -37,14 +41,14 @@ export function benchGemm(be: Backend, shapes: GemmShape[], minSeconds = 1): Rec
     be.upload(A, Float32Array.from({ length: M * K }, (_, i) => Math.sin(i)));
     be.upload(B, Float32Array.from({ length: N * K }, (_, i) => Math.cos(i)));
     be.gemm(C, A, B, M, N, K, false, true, 1, 0);  // warm-up: thread pools, pages
-    let best = Infinity, total = 0;
+    let best = Infinity, bestCpu = Infinity, total = 0;
     for (let r = 0; r < 50 && (r < 3 || total < minSeconds); r++) {
-      const t0 = now();
+      const t0 = now(), c0 = cpuNow();
       be.gemm(C, A, B, M, N, K, false, true, 1, 0);
       const dt = now() - t0;
-      best = Math.min(best, dt); total += dt;
+      best = Math.min(best, dt); bestCpu = Math.min(bestCpu, cpuNow() - c0); total += dt;
     }
-    out[name] = { shape: `${M}x${N}x${K} (A·Bᵀ)`, seconds: best, gflops: (2 * M * N * K) / best / 1e9, peakRssMB: rssMB() };
+    out[name] = { shape: `${M}x${N}x${K} (A·Bᵀ)`, seconds: best, cpuSeconds: bestCpu, gflops: (2 * M * N * K) / best / 1e9 };
     log(`gemm ${name}: ${out[name]!.gflops.toFixed(1)} GFLOP/s`);
   }
   return out;
@@ -60,12 +64,12 @@ export function benchPrefill(model: Model, B: number, T: number, mark = (): void
   const cache = new KVCache(cfg, model.be, B, T);
   const ids = benchIds(B * T, cfg.vocabSize, 1);
   mark();
-  const t0 = now();
+  const t0 = now(), c0 = cpuNow();
   model.step(cache, slots, ids, T);
-  const seconds = now() - t0;
+  const seconds = now() - t0, cpuSeconds = cpuNow() - c0;
   const flops = forwardFlops(cfg, B * T, B, causalPairs(B, T));
   return { timed: `model.step: ${B} slots x ${T} tokens into an empty KV cache, logits of the last token per slot`,
-    flops, seconds, gflops: flops / seconds / 1e9, tokensPerS: (B * T) / seconds, peakRssMB: rssMB() };
+    flops, seconds, cpuSeconds, gflops: flops / seconds / 1e9, tokensPerS: (B * T) / seconds };
 }
 
 // ---- decode ----------------------------------------------------------------------------------------------------
@@ -92,14 +96,14 @@ export function benchDecode(model: Model, B: number, ctx: number, steps: number,
   model.step(cache, slots, benchIds(B, cfg.vocabSize, 2), 1);  // warm-up (scratch buffers), not timed
   let flops = 0;
   mark();
-  const t0 = now();
+  const t0 = now(), c0 = cpuNow();
   for (let i = 0; i < steps; i++) {
     flops += forwardFlops(cfg, B, B, B * (cache.len[0]! + 1));
     model.step(cache, slots, benchIds(B, cfg.vocabSize, 3 + i), 1);
   }
-  const seconds = now() - t0;
+  const seconds = now() - t0, cpuSeconds = cpuNow() - c0;
   return { timed: `${steps} model.step calls of 1 token for ${B} sequences at context ${ctx}+ (after 1 untimed step), logits for all ${B}`,
-    flops, seconds, gflops: flops / seconds / 1e9, tokensPerS: (B * steps) / seconds, peakRssMB: rssMB() };
+    flops, seconds, cpuSeconds, gflops: flops / seconds / 1e9, tokensPerS: (B * steps) / seconds };
 }
 
 // ---- training step ------------------------------------------------------------------------------------------------
@@ -121,16 +125,16 @@ export function benchTrain(model: Model, B: number, T: number, checkpoint: boole
   for (const p of model.params.values()) model.gradOf(p);
   model.zeroGrad();
   mark();
-  const t0 = now();
+  const t0 = now(), c0 = cpuNow();
   const st = model.forward(batch, { checkpoint });
   const n = st.rows.length, dlp = new Float32Array(st.logprobs.length);
   let loss = 0;
   for (const m of st.rows) { loss -= st.logprobs[m]! / n; dlp[m] = -1 / n; }
   model.backward(st, dlp);
-  const seconds = now() - t0;
+  const seconds = now() - t0, cpuSeconds = cpuNow() - c0;
   const flops = 3 * forwardFlops(cfg, B * T, n, causalPairs(B, T));
   return { timed: `model.forward + model.backward of the mean NLL, ${B}x${T} tokens (${n} scored), checkpoint=${checkpoint}`,
-    flops, loss, seconds, gflops: flops / seconds / 1e9, tokensPerS: (B * T) / seconds, peakRssMB: rssMB() };
+    flops, loss, seconds, cpuSeconds, gflops: flops / seconds / 1e9, tokensPerS: (B * T) / seconds, peakRssMB: rssMB() };
 }
 
 /** Let go of a training step's memory (gradients and activations) before the next section. */

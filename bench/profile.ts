@@ -4,11 +4,11 @@
 import type { Backend } from '../src/tensor/backend.js';
 
 export interface KernelTimes {
-  /** method → [calls, seconds] */
+  /** method (gemm: with its shape) → [calls, seconds] */
   readonly times: Map<string, [number, number]>;
   reset(): void;
-  /** Seconds per method, largest first, with call counts. */
-  report(): Record<string, { calls: number; seconds: number }>;
+  /** Seconds per method, largest first, with call counts (and GFLOP/s for gemm shapes). */
+  report(): Record<string, { calls: number; seconds: number; gflops?: number }>;
 }
 
 export function profiled(be: Backend): { be: Backend; prof: KernelTimes } {
@@ -18,11 +18,13 @@ export function profiled(be: Backend): { be: Backend; prof: KernelTimes } {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if (typeof v !== 'function' || typeof prop !== 'string') return v;
       return (...args: unknown[]) => {
+        // gemm by shape (M×N×K and transposes): the layers' products differ a lot in efficiency
+        const key = prop === 'gemm' ? `gemm ${args[3]}x${args[4]}x${args[5]}${args[6] ? ' tA' : ''}${args[7] ? ' tB' : ''}` : prop;
         const t0 = performance.now();
         try { return (v as (...a: unknown[]) => unknown).apply(target, args); } finally {
-          const e = times.get(prop) ?? [0, 0];
+          const e = times.get(key) ?? [0, 0];
           e[0]++; e[1] += (performance.now() - t0) / 1000;
-          times.set(prop, e);
+          times.set(key, e);
         }
       };
     },
@@ -32,8 +34,11 @@ export function profiled(be: Backend): { be: Backend; prof: KernelTimes } {
     prof: {
       times,
       reset: () => times.clear(),
-      report: () => Object.fromEntries([...times].sort((a, b) => b[1][1] - a[1][1])
-        .map(([k, [calls, s]]) => [k, { calls, seconds: +s.toFixed(4) }])),
+      report: () => Object.fromEntries([...times].sort((a, b) => b[1][1] - a[1][1]).map(([k, [calls, s]]) => {
+        const mnk = /^gemm (\d+)x(\d+)x(\d+)/.exec(k);
+        const gflops = mnk ? +((2 * calls * Number(mnk[1]) * Number(mnk[2]) * Number(mnk[3])) / s / 1e9).toFixed(1) : undefined;
+        return [k, { calls, seconds: +s.toFixed(4), ...(gflops !== undefined ? { gflops } : {}) }];
+      })),
     },
   };
 }

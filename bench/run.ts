@@ -10,17 +10,20 @@
 //   decode   8 single-token steps of 64 sequences at context 256
 // plus optional sections other parts of ttrl add, each run when its compiled file exists:
 //   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCpp, bench/sample.ts → benchSample,
-//   each `async (ctx: { log, quick, threads }) => JSON-able result`.
-// Ratios are ttrl / torch throughput: > 1 means ttrl is faster. The machine may be shared: compare the
+//   each `async (ctx: SectionContext) => JSON-able result` (a function that takes no argument works too).
+//   The result lands in sections.<name>; a throw is recorded as { failed } and the run goes on.
+// Ratios are ttrl / torch throughput: > 1 means ttrl is faster; cpuRatio compares the CPU seconds (all
+// threads) of the same work, which other jobs on a shared machine disturb less than wall time. Compare the
 // two halves of one run, not runs on different days.
 import os from 'node:os';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cpu } from '../src/tensor/cpu.js';
 import type { Backend } from '../src/tensor/backend.js';
+import type { Model } from '../src/model/model.js';
 import { benchModel, QWEN05B_CONFIG, matmulParams, qwenConfig } from './qwen.js';
 import { benchGemm, benchPrefill, benchDecode, benchTrain, releaseTraining, log, type Measured } from './engine.js';
-import { runTorch, torchMissing } from './torch.js';
+import { runTorch, torchEnv, torchMissing } from './torch.js';
 import { profiled, type KernelTimes } from './profile.js';
 
 const CORE = ['gemm', 'train', 'prefill', 'decode'] as const;
@@ -44,13 +47,26 @@ const QUICK: Shapes = { prefillB: 2, prefillT: 64, decodeB: 8, decodeCtx: 64, de
 
 type Json = Record<string, unknown>;
 
+/** What an optional section's function receives. */
+export interface SectionContext {
+  log: (msg: string) => void;
+  /** --quick: small shapes, for checking the harness. */
+  quick: boolean;
+  threads: number;
+  /** The Qwen2.5-0.5B-shaped benchmark model (random weights), built on first call and shared. */
+  model: () => Model;
+  backend: Backend;
+}
+
 /** Adds gflops / tokens/s to torch's seconds (FLOPs counted once, on the ttrl side) and the ratio. */
 function compare(ours: Measured & { flops: number }, torch: Json | null, tokens: number, goal?: number): Json {
   if (!torch) return { ttrl: ours };
   if (typeof torch.seconds !== 'number') return { ttrl: ours, torch };
   const t = { ...torch, gflops: ours.flops / torch.seconds / 1e9, tokensPerS: tokens / torch.seconds };
   const ratio = (tokens / ours.seconds) / t.tokensPerS;
-  return { ttrl: ours, torch: t, ratio, ...(goal !== undefined ? { goal, met: ratio >= goal } : {}) };
+  // CPU seconds of the same work: less sensitive than wall time to other jobs on a shared machine
+  const cpuRatio = typeof torch.cpu_seconds === 'number' ? torch.cpu_seconds / ours.cpuSeconds : undefined;
+  return { ttrl: ours, torch: t, ratio, cpuRatio, ...(goal !== undefined ? { goal, met: ratio >= goal } : {}) };
 }
 
 async function main(): Promise<number> {
@@ -75,7 +91,7 @@ async function main(): Promise<number> {
   if (torchWhyNot) log(`torch comparison skipped: ${torchWhyNot}`);
   const torch = (args: string[]): Json | null => {
     if (torchWhyNot) return null;
-    const r = runTorch([...args, '--threads', String(threads), '--config', JSON.stringify(QWEN05B_CONFIG)], startEnv);
+    const r = runTorch([...args, '--threads', String(threads), '--config', JSON.stringify(QWEN05B_CONFIG)], torchEnv(startEnv));
     log(`  torch: ${JSON.stringify(r)}`);
     return r;
   };
@@ -86,7 +102,8 @@ async function main(): Promise<number> {
       memoryGB: Math.round(os.totalmem() / 2 ** 30), loadAvgStart: os.loadavg().map((x) => +x.toFixed(2)) },
     model: { shape: 'Qwen2.5-0.5B (random weights)', config: QWEN05B_CONFIG, layerMatmulParams: mp.layers, headParams: mp.head },
     flopsCounted: '2·(matmul weights)·tokens through the layers + 2·V·C per row given logits + 4·D·H·L per (query, visible key) pair; training = 3× forward (recomputation by checkpointing not counted)',
-    torch: torchWhyNot ? { skipped: torchWhyNot } : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads },
+    torch: torchWhyNot ? { skipped: torchWhyNot }
+      : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY },
     quick: Boolean(values.quick),
     sections: {} as Json,
   };
@@ -104,11 +121,19 @@ async function main(): Promise<number> {
       peakGflops: Math.max(...Object.values(g).map((m) => m.gflops)),
     };
   }
-  const needModel = only.some((s) => s === 'train' || s === 'prefill' || s === 'decode');
-  const model = needModel ? (log('building the model'), benchModel(1, be)) : null;
-  if (model) log(`model ready: ${(model.numParams() / 1e6).toFixed(1)}M params`);
+  let built: Model | null = null;
+  /** The Qwen2.5-0.5B-shaped model, built on first use and shared with the optional sections. */
+  const getModel = (): Model => {
+    if (!built) {
+      log('building the model');
+      built = benchModel(1, be);
+      log(`model ready: ${(built.numParams() / 1e6).toFixed(1)}M params`);
+    }
+    return built;
+  };
 
-  if (model && only.includes('train')) {
+  if (only.includes('train')) {
+    const model = getModel();
     const { trainB: B, trainT: T } = shapes, train: Json = {};
     for (const checkpoint of [true, false]) {
       log(`train ${B}x${T} checkpoint=${checkpoint}`);
@@ -120,15 +145,15 @@ async function main(): Promise<number> {
     }
     sections.train = train;
   }
-  if (model && only.includes('prefill')) {
-    const { prefillB: B, prefillT: T } = shapes;
+  if (only.includes('prefill')) {
+    const model = getModel(), { prefillB: B, prefillT: T } = shapes;
     log(`prefill ${B}x${T}`);
     const ours = { ...benchPrefill(model, B, T, () => prof?.reset()), ...kernels() };
     log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s`);
     sections.prefill = compare(ours, torch(['--section', 'prefill', '--B', String(B), '--T', String(T)]), B * T, GOALS.prefill);
   }
-  if (model && only.includes('decode')) {
-    const { decodeB: B, decodeCtx: ctx, decodeSteps: steps } = shapes;
+  if (only.includes('decode')) {
+    const model = getModel(), { decodeB: B, decodeCtx: ctx, decodeSteps: steps } = shapes;
     log(`decode ${B} sequences at context ${ctx}, ${steps} steps`);
     model.freeScratch();
     const ours = { ...benchDecode(model, B, ctx, steps, () => prof?.reset()), ...kernels() };
@@ -140,11 +165,16 @@ async function main(): Promise<number> {
     const url = new URL(file, import.meta.url);
     if (!fs.existsSync(url)) { if (values.only) sections[name] = { skipped: `${file} not built` }; continue; }
     log(name);
-    const mod = (await import(url.href)) as Record<string, unknown>;
-    const f = mod[fn];
-    sections[name] = typeof f === 'function'
-      ? await (f as (ctx: Json) => Promise<unknown>)({ log, quick: Boolean(values.quick), threads })
-      : { skipped: `${file} does not export ${fn}` };
+    try {
+      const f = ((await import(url.href)) as Record<string, unknown>)[fn];
+      const ctx: SectionContext = { log, quick: Boolean(values.quick), threads, model: getModel, backend: be };
+      sections[name] = typeof f === 'function' ? await (f as (c: SectionContext) => Promise<unknown>)(ctx)
+        : { skipped: `${file} does not export ${fn}` };
+    } catch (e) {
+      // one broken optional section must not cost the numbers of the others
+      sections[name] = { failed: e instanceof Error ? e.message : String(e) };
+      log(`${name} failed: ${String(e)}`);
+    }
   }
   const gemmPeak = (sections.gemm as Json | undefined)?.peakGflops;
   if (typeof gemmPeak === 'number') out.fractionOfGemmPeak = fractions(sections, gemmPeak);
@@ -173,7 +203,10 @@ function ratios(sections: Json): Json {
   const r: Json = {};
   const at = (key: string, s: unknown): void => {
     const x = s as Json | undefined;
-    if (x && typeof x.ratio === 'number') r[key] = { ratio: +x.ratio.toFixed(3), goal: x.goal, met: x.met };
+    if (x && typeof x.ratio === 'number') {
+      r[key] = { ratio: +x.ratio.toFixed(3), cpuRatio: typeof x.cpuRatio === 'number' ? +x.cpuRatio.toFixed(3) : undefined,
+        goal: x.goal, met: x.met };
+    }
   };
   at('prefill', sections.prefill); at('decode', sections.decode);
   const tr = sections.train as Json | undefined;

@@ -29,10 +29,16 @@ export function torchMissing(): string | null {
 }
 
 /**
- * Runs one section of torch_ref.py with `env` as its environment (the caller passes the environment the
- * bench started with, so settings the CPU backend adds for itself, such as OMP_WAIT_POLICY, do not leak
- * into torch) and returns its JSON result.
+ * The environment torch runs in: the one the bench started with, plus OMP_WAIT_POLICY=PASSIVE unless set.
+ * The CPU backend sets the same for itself (src/tensor/cpu.ts). With libgomp's default (spin before
+ * sleeping) torch's OpenMP threads and OpenBLAS's own threads fight over the 2 cores: a 1×256 prefill
+ * took 27-33 s instead of 3.8 s on the benchmark machine, a comparison that would flatter ttrl unfairly.
  */
+export function torchEnv(startEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...startEnv, OMP_WAIT_POLICY: startEnv.OMP_WAIT_POLICY ?? 'PASSIVE' };
+}
+
+/** Runs one section of torch_ref.py in `env` and returns its JSON result (or { failed }). */
 export function runTorch(args: string[], env: NodeJS.ProcessEnv): Record<string, unknown> {
   const r = spawnSync(PYTHON, [script(), ...args], { encoding: 'utf8', env, maxBuffer: 16 * 2 ** 20 });
   if (r.error || r.status !== 0) {

@@ -96,6 +96,20 @@ class Qwen2(torch.nn.Module):
         return F.linear(h, self.embed)
 
 
+class Timer:
+    """Wall and CPU seconds (all threads of the process) of a with-block."""
+
+    def __enter__(self):
+        self.w, self.c = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds, self.cpu_seconds = time.perf_counter() - self.w, time.process_time() - self.c
+
+    def result(self):
+        return {"seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
+
+
 def causal_mask(T, rep):
     """(rep*T, T): the query rows of one KV head's group, each seeing keys up to its own position."""
     m = torch.full((T, T), float("-inf")).triu(1)
@@ -119,10 +133,10 @@ def run_prefill(model, c, a):
         h = model(warm, torch.arange(8).expand(B, 8), causal_mask(8, rep), new_caches(c, B, 16), 0)
         model.head(h[:, -1])
         caches, ids = new_caches(c, B, T), bench_ids(B * T, c["vocab_size"], 1).view(B, T)
-        t0 = time.perf_counter()
-        h = model(ids, torch.arange(T).expand(B, T), causal_mask(T, rep), caches, 0)
-        model.head(h[:, -1])
-        return {"seconds": time.perf_counter() - t0}
+        with Timer() as t:
+            h = model(ids, torch.arange(T).expand(B, T), causal_mask(T, rep), caches, 0)
+            model.head(h[:, -1])
+        return t.result()
 
 
 def run_decode(model, c, a):
@@ -134,10 +148,10 @@ def run_decode(model, c, a):
             v.uniform_(-1, 1)
         step = lambda i, p: model.head(model(bench_ids(B, c["vocab_size"], i).view(B, 1), torch.full((B, 1), p), None, caches, p)[:, -1])
         step(2, ctx)  # warm-up, not timed (as bench/engine.ts)
-        t0 = time.perf_counter()
-        for i in range(steps):
-            step(3 + i, ctx + 1 + i)
-        return {"seconds": time.perf_counter() - t0}
+        with Timer() as t:
+            for i in range(steps):
+                step(3 + i, ctx + 1 + i)
+        return t.result()
 
 
 def run_train(model, c, a):
@@ -145,12 +159,12 @@ def run_train(model, c, a):
     ids = bench_ids(B * T, c["vocab_size"], 4).view(B, T)
     for p in model.parameters():
         p.grad = torch.zeros_like(p)
-    t0 = time.perf_counter()
-    h = model(ids, torch.arange(T).expand(B, T), causal_mask(T, rep), ckpt=a.checkpoint)
-    logits = model.head(h[:, :-1].reshape(-1, C))
-    loss = F.cross_entropy(logits, ids[:, 1:].reshape(-1))
-    loss.backward()
-    return {"seconds": time.perf_counter() - t0, "loss": loss.item()}
+    with Timer() as t:
+        h = model(ids, torch.arange(T).expand(B, T), causal_mask(T, rep), ckpt=a.checkpoint)
+        logits = model.head(h[:, :-1].reshape(-1, C))
+        loss = F.cross_entropy(logits, ids[:, 1:].reshape(-1))
+        loss.backward()
+    return {**t.result(), "loss": loss.item()}
 
 
 def run_gemm(a):

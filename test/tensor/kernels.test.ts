@@ -21,6 +21,23 @@ for (const s of skippedBackends()) test(`${s.name}: kernel suite`, { skip: s.rea
 for (const be of backends()) {
   const N = be.name;
 
+  test(`${N}: memory: alloc is zeroed, upload at an offset, views alias their parent, copy, fill, read`, () => {
+    const b = be.alloc(10);
+    assert.deepEqual([...be.read(b)], new Array(10).fill(0));
+    be.upload(b, Float32Array.from([1, 2, 3]), 4);
+    assert.deepEqual([...be.read(b)], [0, 0, 0, 0, 1, 2, 3, 0, 0, 0]);
+    const v = be.view(b, 3, 4);
+    assert.equal(v.n, 4);
+    assert.deepEqual([...be.read(v)], [0, 1, 2, 3]);
+    be.fill(v, 7);  // writes through the view land in the parent
+    assert.deepEqual([...be.read(b)], [0, 0, 0, 7, 7, 7, 7, 0, 0, 0]);
+    be.copy(be.view(b, 0, 2), be.view(b, 5, 2));
+    assert.deepEqual([...be.read(b)], [7, 7, 0, 7, 7, 7, 7, 0, 0, 0]);
+    be.scale(be.view(b, 6, 2), 3);  // kernels on a view touch only the view
+    assert.deepEqual([...be.read(b)], [7, 7, 0, 7, 7, 7, 21, 0, 0, 0]);
+    assert.throws(() => be.view(b, 8, 3), RangeError);
+  });
+
   test(`${N}: gemm, all transposes, alpha/beta, M=1 (gemv), N=1, K=0, beta=0 ignores NaN in C`, (t) => {
     const rng = new Rng(1);
     // [3, 129, 65] and [8, 33, 40]: 2..8 rows, the CUDA backend's decode GEMV (gemm.cu)
