@@ -6,6 +6,7 @@ import { loadLabeled } from '../data/dataset.js';
 import { evaluate } from '../rl/evaluate.js';
 import { Progress } from '../util/progress.js';
 import { TtrlError, check } from '../util/errors.js';
+import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 
 const HELP = `usage: ttrl eval --model DIR --data FILE [options]
   --k K                 samples per problem (default 16, the paper's avg@16)
@@ -16,7 +17,8 @@ const HELP = `usage: ttrl eval --model DIR --data FILE [options]
   --raw                 no chat template     --system TEXT   system prompt
   --choices             multiple-choice answers (GPQA letters)
   --no-greedy           skip the greedy pass
-  --seed S              (default 0)          --json   one JSON line on stdout`;
+  --seed S              (default 0)          --json   one JSON line on stdout
+${DEVICE_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, strict: true, options: {
@@ -26,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     'prompt-key': { type: 'string', default: 'prompt' }, 'answer-key': { type: 'string', default: 'answer' },
     raw: { type: 'boolean', default: false }, system: { type: 'string' }, choices: { type: 'boolean', default: false },
     'no-greedy': { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
-    json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+    json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION,
   } });
   if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
   check(v.model, '--model DIR is required');
@@ -36,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!Number.isFinite(x) || x < 0) throw new TtrlError(`--${flag} must be a non-negative number, got ${s}`);
     return x;
   };
-  const model = loadModel(v.model);
+  const model = loadModel(v.model, getBackend(parseDevice(v.device)));
   const tok = await loadTokenizer(v.model);
   let data = await loadLabeled(v.data, { promptKey: v['prompt-key'], answerKey: v['answer-key'] });
   if (v.limit) data = data.slice(0, num('limit', v.limit));

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../model/model.js';
+import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 import { sampleBatch, type Sample } from '../sample/batch.js';
 import { DEFAULT_SAMPLING, resolveSampling } from '../sample/params.js';
 import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
@@ -30,6 +31,7 @@ sampled token over the full vocabulary).
   --seed S               random seed; sample j always uses the stream (S, 0, j) (default 0)
   --max-slots K          most sequences decoded at once (default 64)
   --json                 one JSON line per sample
+${DEVICE_HELP}
 `;
 
 function num(flag: string, v: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
@@ -59,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
       chat: { type: 'boolean' }, raw: { type: 'boolean' }, n: { type: 'string', short: 'n' },
       temperature: { type: 'string' }, 'top-p': { type: 'string' }, 'top-k': { type: 'string' }, 'min-p': { type: 'string' },
       'max-new-tokens': { type: 'string' }, stop: { type: 'string', multiple: true }, seed: { type: 'string' },
-      'max-slots': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'max-slots': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION,
     },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
@@ -81,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   const dir = a.model;
-  const model = loadModel(dir);
+  const model = loadModel(dir, getBackend(parseDevice(a.device)));
   const hasTok = fs.existsSync(path.join(dir, 'tokenizer.json'));
   if (!hasTok && a.prompt !== undefined) {
     throw new TtrlError(`${path.join(dir, 'tokenizer.json')}: not found; --prompt needs the model's tokenizer (or give token ids with --ids)`);

@@ -10,6 +10,7 @@ import { readJsonl, idsField } from '../util/jsonl.js';
 import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { lrAt, type ScheduleKind } from '../rl/schedule.js';
 import { TtrlError, check } from '../util/errors.js';
+import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 
 const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
   --optimizer adamw|sgd   (default adamw; sgd is plain: no momentum, no weight decay)
@@ -25,7 +26,8 @@ const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
   --raw                   prompt/completion lines: no chat template
   --seed S                (default 0)
   each data line: {"ids":[...]} (loss on every next token), or {"prompt":"...","completion":"..."}: the prompt
-  through the model's chat template (unless --raw), the completion and EOS after it, loss on the completion only`;
+  through the model's chat template (unless --raw), the completion and EOS after it, loss on the completion only
+${DEVICE_HELP}`;
 
 /** Files a model directory carries besides its weights. */
 export const MODEL_SIDE_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json',
@@ -40,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     'grad-clip': { type: 'string' }, checkpoint: { type: 'boolean', default: false },
     resume: { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
     schedule: { type: 'string', default: 'constant' }, 'warmup-steps': { type: 'string', default: '0' },
-    raw: { type: 'boolean', default: false },
+    raw: { type: 'boolean', default: false }, ...DEVICE_OPTION,
     help: { type: 'boolean', short: 'h' },
   } });
   if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
@@ -58,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   check(bs > 0, '--batch-size must be positive');
   check(!(v.steps && v.epochs), 'give --steps or --epochs, not both');
 
-  const model = loadModel(v.model);
+  const model = loadModel(v.model, getBackend(parseDevice(v.device)));
   const lines = readJsonl(v.data);
   const needsTok = lines.some((l) => l.value !== null && typeof l.value === 'object' && 'prompt' in (l.value as object));
   const tok = needsTok ? await loadTokenizer(v.model) : null;

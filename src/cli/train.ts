@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, configArgOptions, overridesFromArgs, describeConfig } from '../rl/config-io.js';
 import { train } from '../rl/trainer.js';
 import { TtrlError } from '../util/errors.js';
+import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 
 const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE ...]
   --config FILE      YAML or JSON config (keys below); flags override its keys
@@ -11,6 +12,7 @@ const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE
   --save-every K     checkpoint every K steps (= --run.save_every K)
   --resume           continue from the run directory's last checkpoint
   --quiet            no progress output
+${DEVICE_HELP}
 
 config keys (default, source):`;
 
@@ -18,6 +20,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, strict: true, options: {
     config: { type: 'string' }, out: { type: 'string' }, 'max-steps': { type: 'string' }, 'save-every': { type: 'string' },
     resume: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+    ...DEVICE_OPTION,
     ...configArgOptions(),
   } });
   if (v.help) { process.stdout.write(`${HELP}\n${describeConfig().map((l) => '  ' + l).join('\n')}\n`); return 0; }
@@ -30,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     maxSteps = Number(v['max-steps']);
     if (!Number.isInteger(maxSteps) || maxSteps < 0) throw new TtrlError(`--max-steps must be a non-negative integer, got ${v['max-steps']}`);
   }
-  const res = await train(cfg, { out: v.out, resume: v.resume, maxSteps, quiet: v.quiet });
+  const res = await train(cfg, { out: v.out, resume: v.resume, maxSteps, quiet: v.quiet, backend: getBackend(parseDevice(v.device)) });
   process.stderr.write(`${res.stopped ? 'stopped' : 'done'}: ${res.steps} steps in ${res.runDir}\n`);
   return res.stopped ? 130 : 0;
 }

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadModel, type Model } from '../model/model.js';
+import type { Backend } from '../tensor/backend.js';
 import { loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
 import { loadLabeled, loadPrompts, type LabeledExample, type PromptOnly } from '../data/dataset.js';
 import { iterateBatches, stepsPerEpoch, type BatchCursor } from '../data/batches.js';
@@ -36,6 +37,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Write report.html at the end (default true). */
   report?: boolean;
+  /** Where the models live (default: the CPU backend). */
+  backend?: Backend;
 }
 
 export interface TrainResult { runDir: string; steps: number; lastEval: EvalResult | null; stopped: boolean }
@@ -145,8 +148,8 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   }
   writeFileAtomic(path.join(runDir, 'config.yaml'), dumpConfig(cfg));
 
-  const policy = loadModel(modelDir);
-  const ref = cfg.algorithm.kl_coef !== 0 && mode !== 'none' ? loadModel(cfg.model.path) : null;
+  const policy = loadModel(modelDir, o.backend);
+  const ref = cfg.algorithm.kl_coef !== 0 && mode !== 'none' ? loadModel(cfg.model.path, o.backend) : null;
   if (ref) ref.trainable = false;
   const opt = new Optimizer(policy.params, {
     kind: 'adamw', beta1: cfg.optim.betas[0], beta2: cfg.optim.betas[1], eps: cfg.optim.eps, weightDecay: cfg.optim.weight_decay,
