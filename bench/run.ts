@@ -103,7 +103,8 @@ async function main(): Promise<number> {
     model: { shape: 'Qwen2.5-0.5B (random weights)', config: QWEN05B_CONFIG, layerMatmulParams: mp.layers, headParams: mp.head },
     flopsCounted: '2·(matmul weights)·tokens through the layers + 2·V·C per row given logits + 4·D·H·L per (query, visible key) pair; training = 3× forward (recomputation by checkpointing not counted)',
     torch: torchWhyNot ? { skipped: torchWhyNot }
-      : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY },
+      : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY,
+        OPENBLAS_THREAD_TIMEOUT: torchEnv(startEnv).OPENBLAS_THREAD_TIMEOUT },
     quick: Boolean(values.quick),
     sections: {} as Json,
   };
