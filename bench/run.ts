@@ -10,7 +10,7 @@
 //   decode   8 single-token steps of 64 sequences at context 256
 // plus optional sections other parts of ttrl add, each run when its compiled file exists:
 //   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCpp, bench/sample.ts → benchSample,
-//   each `async (ctx: SectionContext) => JSON-able result` (a function that takes no argument works too).
+//   each `async (ctx: SectionContext) => JSON-able result` (bench/section.ts; one taking no argument works too).
 //   The result lands in sections.<name>; a throw is recorded as { failed } and the run goes on.
 // Ratios are ttrl / torch throughput: > 1 means ttrl is faster; cpuRatio compares the CPU seconds (all
 // threads) of the same work, which other jobs on a shared machine disturb less than wall time. Compare the
@@ -25,6 +25,7 @@ import { benchModel, QWEN05B_CONFIG, matmulParams, qwenConfig } from './qwen.js'
 import { benchGemm, benchPrefill, benchDecode, benchTrain, releaseTraining, log, type Measured } from './engine.js';
 import { runTorch, torchEnv, torchMissing } from './torch.js';
 import { profiled, type KernelTimes } from './profile.js';
+import type { SectionContext } from './section.js';
 
 const CORE = ['gemm', 'train', 'prefill', 'decode'] as const;
 const OPTIONAL: Record<string, [file: string, fn: string]> = {
@@ -46,17 +47,6 @@ const FULL: Shapes = { prefillB: 4, prefillT: 256, decodeB: 64, decodeCtx: 256, 
 const QUICK: Shapes = { prefillB: 2, prefillT: 64, decodeB: 8, decodeCtx: 64, decodeSteps: 4, trainB: 2, trainT: 64 };
 
 type Json = Record<string, unknown>;
-
-/** What an optional section's function receives. */
-export interface SectionContext {
-  log: (msg: string) => void;
-  /** --quick: small shapes, for checking the harness. */
-  quick: boolean;
-  threads: number;
-  /** The Qwen2.5-0.5B-shaped benchmark model (random weights), built on first call and shared. */
-  model: () => Model;
-  backend: Backend;
-}
 
 /** Adds gflops / tokens/s to torch's seconds (FLOPs counted once, on the ttrl side) and the ratio. */
 function compare(ours: Measured & { flops: number }, torch: Json | null, tokens: number, goal?: number): Json {
@@ -103,7 +93,8 @@ async function main(): Promise<number> {
     model: { shape: 'Qwen2.5-0.5B (random weights)', config: QWEN05B_CONFIG, layerMatmulParams: mp.layers, headParams: mp.head },
     flopsCounted: '2·(matmul weights)·tokens through the layers + 2·V·C per row given logits + 4·D·H·L per (query, visible key) pair; training = 3× forward (recomputation by checkpointing not counted)',
     torch: torchWhyNot ? { skipped: torchWhyNot }
-      : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY },
+      : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY,
+        OPENBLAS_THREAD_TIMEOUT: torchEnv(startEnv).OPENBLAS_THREAD_TIMEOUT },
     quick: Boolean(values.quick),
     sections: {} as Json,
   };
@@ -148,7 +139,7 @@ async function main(): Promise<number> {
   if (only.includes('prefill')) {
     const model = getModel(), { prefillB: B, prefillT: T } = shapes;
     log(`prefill ${B}x${T}`);
-    const ours = { ...benchPrefill(model, B, T, () => prof?.reset()), ...kernels() };
+    const ours = { ...benchPrefill(model, B, T, 2, () => prof?.reset()), ...kernels() };
     log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s`);
     sections.prefill = compare(ours, torch(['--section', 'prefill', '--B', String(B), '--T', String(T)]), B * T, GOALS.prefill);
   }

@@ -33,6 +33,11 @@ function loadNative(): Native {
   // libgomp reads its wait policy when loaded: passive workers stop OpenMP from spinning on the cores
   // that OpenBLAS's own threads need right after.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // The converse: after each GEMM, OpenBLAS's worker threads spin (sched_yield) for 2^28 cycles (~0.1 s)
+  // before sleeping, competing for the cores with the OpenMP kernel that follows and with other processes
+  // (measured: 60-100% of a core burnt while the main thread slept 20 ms after a GEMM; with 2^4 cycles,
+  // 0.5%). OpenBLAS reads this when loaded; waking its threads for the next GEMM costs microseconds.
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
   const require = createRequire(import.meta.url);
   native = require(findAddon()) as Native;
   return native;
