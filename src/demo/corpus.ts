@@ -26,15 +26,17 @@ export function hasCarry(acc: number, sign: number, term: number): boolean {
 
 /**
  * A step writer that slips with probability `rate`: a dropped carry (the result off by 10 in the
- * direction of forgetting it) or an off-by-one. Results never go below 0.
+ * direction of forgetting it) or a result off by 1 or 2 either way. Several kinds of slip, each as likely
+ * in either direction, so that the wrong answers of one problem scatter over several values instead of
+ * piling up on one. Results never go below 0.
  */
 export function slippingWriter(rng: Rng, slip: SlipConfig): StepWriter {
   return (acc, sign, term) => {
     const exact = acc + sign * term;
     if (rng.next() >= slip.rate) return exact;
     if (hasCarry(acc, sign, term) && rng.next() < slip.carryShare) return exact - sign * 10;
-    const off = rng.next() < 0.5 ? -1 : 1;
-    return exact + off >= 0 ? exact + off : exact + 1;
+    const off = [-2, -1, 1, 2][rng.int(4)]!;
+    return exact + off >= 0 ? exact + off : exact - off;
   };
 }
 

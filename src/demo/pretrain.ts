@@ -16,7 +16,7 @@ import { DEFAULT_OPTIM } from '../train/optim.js';
 import { trainBpe, writeTokenizerFiles, loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
 import { Rng } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
-import { makeSplit, LEVELS, type TaskProblem } from './task.js';
+import { makeSplit, type TaskProblem } from './task.js';
 import { corpusSolution, type SlipConfig } from './corpus.js';
 
 /** The architecture: a 4-layer Llama, ≈0.45M parameters with the task's ≈290-token vocabulary. */
@@ -51,14 +51,14 @@ export interface PretrainConfig {
 /** The shipped base's settings (assets/demo-base was made with these). */
 export const DEFAULT_PRETRAIN: PretrainConfig = {
   seed: 1,
-  steps: 400,
-  batchSize: 64,
+  steps: 1800,
+  batchSize: 32,
   lr: 3e-3,
-  warmupSteps: 20,
+  warmupSteps: 40,
   minLrRatio: 0.1,
   weightDecay: 0.01,
-  levels: Object.keys(LEVELS).map(Number),
-  slip: { rate: 0.1, carryShare: 0.5 },
+  levels: [1, 2, 3],
+  slip: { rate: 0.15, carryShare: 0.5 },
   bpeProblems: 2000,
   vocabSize: 320,
   arch: { hidden: 96, layers: 4, heads: 4, intermediate: 256, maxPositions: 256 },
