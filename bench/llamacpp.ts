@@ -179,3 +179,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   };
   console.log(JSON.stringify(v['llamacpp-only'] ? await benchLlamaCpp(s, v.keep) : await benchDecodeRace(ttrlSamplerDecode, s, v.keep), null, 2));
 }
+
+/** The `npm run bench -- --only llamacpp` section: the full race with default settings. */
+export async function benchLlamaCppSection(): Promise<object> {
+  return benchDecodeRace();
+}

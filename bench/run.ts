@@ -9,7 +9,7 @@
 //   prefill  model.step of 4 slots × 256 tokens into an empty KV cache
 //   decode   8 single-token steps of 64 sequences at context 256
 // plus optional sections other parts of ttrl add, each run when its compiled file exists:
-//   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCpp, bench/sample.ts → benchSample,
+//   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCppSection (the race), bench/sample.ts → benchSample,
 //   each `async (ctx: SectionContext) => JSON-able result` (bench/section.ts; one taking no argument works too).
 //   The result lands in sections.<name>; a throw is recorded as { failed } and the run goes on.
 // Ratios are ttrl / torch throughput: > 1 means ttrl is faster; cpuRatio compares the CPU seconds (all
@@ -30,7 +30,7 @@ import type { SectionContext } from './section.js';
 const CORE = ['gemm', 'train', 'prefill', 'decode'] as const;
 const OPTIONAL: Record<string, [file: string, fn: string]> = {
   grade: ['./grade.js', 'benchGrade'],
-  llamacpp: ['./llamacpp.js', 'benchLlamaCpp'],
+  llamacpp: ['./llamacpp.js', 'benchLlamaCppSection'],
   sample: ['./sample.js', 'benchSample'],
 };
 /** Goals from the issues: minimum ttrl/torch throughput ratios. */
