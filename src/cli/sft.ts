@@ -2,8 +2,8 @@
 // writes a Hugging Face model directory (plus optimizer state) to --out.
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
-import path from 'node:path';
 import { loadModel } from '../model/model.js';
+import { copySideFiles } from '../model/params.js';
 import { sft, type SftExample } from '../train/sft.js';
 import { Optimizer, DEFAULT_OPTIM, type OptimizerKind } from '../train/optim.js';
 import { readJsonl, idsField } from '../util/jsonl.js';
@@ -29,9 +29,6 @@ const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
   through the model's chat template (unless --raw), the completion and EOS after it, loss on the completion only
 ${DEVICE_HELP}`;
 
-/** Files a model directory carries besides its weights. */
-export const MODEL_SIDE_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json',
-  'chat_template.jinja', 'added_tokens.json', 'vocab.json', 'merges.txt'];
 
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, strict: true, options: {
@@ -104,10 +101,7 @@ export async function run(argv: string[]): Promise<number> {
   fs.mkdirSync(v.out, { recursive: true });
   model.save(v.out);
   optimizer.save(v.out);
-  for (const f of MODEL_SIDE_FILES) {
-    const src = path.join(v.model, f);
-    if (fs.existsSync(src) && path.resolve(src) !== path.resolve(v.out, f)) fs.copyFileSync(src, path.join(v.out, f));
-  }
+  copySideFiles(v.model, v.out);
   process.stderr.write(`wrote ${v.out}\n`);
   return 0;
 }

@@ -18,7 +18,7 @@ import { train } from '../rl/trainer.js';
 import { evaluate, type EvalResult } from '../rl/evaluate.js';
 import type { TrainConfig } from '../rl/config.js';
 import { writeReport } from '../report/write.js';
-import { MODEL_SIDE_FILES } from '../cli/sft.js';
+import { MODEL_SIDE_FILES } from '../model/params.js';
 import { deriveSeed } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
 import { makeSplit } from './task.js';

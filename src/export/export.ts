@@ -3,7 +3,7 @@
 // folder with only what transformers needs (weights, config, tokenizer files, generation config).
 import fs from 'node:fs';
 import path from 'node:path';
-import { MODEL_SIDE_FILES } from '../cli/sft.js';
+import { MODEL_SIDE_FILES } from '../model/params.js';
 import { readConfig, type ModelConfig } from '../model/config.js';
 import { loadModel } from '../model/model.js';
 import { writeFileAtomic } from '../model/params.js';
@@ -47,7 +47,7 @@ export function exportGguf(o: GgufExportOptions): GgufWriteResult {
 
 /** Tokenizer files transformers' AutoTokenizer may read (whichever exist are copied): the side files
  *  ttrl's checkpoints carry, plus two that newer transformers versions write. */
-const TOKENIZER_FILES = [...MODEL_SIDE_FILES.filter((f) => f !== 'generation_config.json'), 'added_tokens.json', 'chat_template.jinja'];
+const TOKENIZER_FILES = MODEL_SIDE_FILES.filter((f) => f !== 'generation_config.json');
 
 export interface HfExportOptions {
   modelDir: string;

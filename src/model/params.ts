@@ -92,6 +92,18 @@ export function saveParams(dir: string, cfg: ModelConfig, params: Map<string, Pa
   writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(raw, null, 2) + '\n');
 }
 
+/** Files a model directory carries besides its weights and config (tokenizer, chat template, generation config). */
+export const MODEL_SIDE_FILES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json',
+  'chat_template.jinja', 'added_tokens.json', 'vocab.json', 'merges.txt'];
+
+/** Copy a model directory's side files that exist into another model directory. */
+export function copySideFiles(from: string, to: string): void {
+  for (const f of MODEL_SIDE_FILES) {
+    const src = path.join(from, f), dst = path.join(to, f);
+    if (fs.existsSync(src) && path.resolve(src) !== path.resolve(dst)) fs.copyFileSync(src, dst);
+  }
+}
+
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, text);

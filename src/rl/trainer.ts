@@ -15,8 +15,7 @@ import { iterateBatches, stepsPerEpoch, type BatchCursor } from '../data/batches
 import { sampleBatch } from '../sample/index.js';
 import { isEquivalent } from '../grade/index.js';
 import { Optimizer } from '../train/optim.js';
-import { writeFileAtomic } from '../model/params.js';
-import { MODEL_SIDE_FILES } from '../cli/sft.js';
+import { writeFileAtomic, copySideFiles } from '../model/params.js';
 import { Progress } from '../util/progress.js';
 import { Rng, deriveSeed } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
@@ -69,14 +68,6 @@ export function lastCheckpoint(runDir: string): string | null {
   const steps = fs.readdirSync(dir).map((n) => /^step-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1])).filter((s) => fs.existsSync(path.join(dir, `step-${s}`, 'state.json'))).sort((a, b) => b - a);
   return steps.length ? path.join(dir, `step-${steps[0]}`) : null;
-}
-
-/** Copy a directory's side files (tokenizer, generation config) into a model directory. */
-function copySideFiles(from: string, to: string): void {
-  for (const f of MODEL_SIDE_FILES) {
-    const src = path.join(from, f);
-    if (fs.existsSync(src)) fs.copyFileSync(src, path.join(to, f));
-  }
 }
 
 /** A checkpoint: HF model dir + optimizer state + run state, written under a temporary name and renamed. */
