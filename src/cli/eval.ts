@@ -1,7 +1,7 @@
 // `ttrl eval --model DIR --data FILE [--k 16] [--json]`: pass@1 (avg@k), maj@k, best@k and greedy accuracy.
 import { parseArgs } from 'node:util';
 import { loadModel } from '../model/model.js';
-import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
+import { loadTokenizer, buildPrompt, parseThinking } from '../tokenizer/index.js';
 import { loadLabeled } from '../data/dataset.js';
 import { evaluate } from '../rl/evaluate.js';
 import { Progress } from '../util/progress.js';
@@ -15,6 +15,7 @@ const HELP = `usage: ttrl eval --model DIR --data FILE [options]
   --limit N             only the first N problems
   --prompt-key / --answer-key   field names (default prompt / answer)
   --raw                 no chat template     --system TEXT   system prompt
+  --thinking on|off     Qwen3's thinking switch (enable_thinking; default: the template's)
   --choices             multiple-choice answers (GPQA letters)
   --no-greedy           skip the greedy pass
   --seed S              (default 0)          --json   one JSON line on stdout
@@ -26,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     temperature: { type: 'string', default: '0.6' }, 'top-p': { type: 'string', default: '0.95' },
     'max-new-tokens': { type: 'string', default: '3072' }, limit: { type: 'string' },
     'prompt-key': { type: 'string', default: 'prompt' }, 'answer-key': { type: 'string', default: 'answer' },
-    raw: { type: 'boolean', default: false }, system: { type: 'string' }, choices: { type: 'boolean', default: false },
+    raw: { type: 'boolean', default: false }, system: { type: 'string' }, thinking: { type: 'string' }, choices: { type: 'boolean', default: false },
     'no-greedy': { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION,
   } });
@@ -42,8 +43,9 @@ export async function run(argv: string[]): Promise<number> {
   const tok = await loadTokenizer(v.model);
   let data = await loadLabeled(v.data, { promptKey: v['prompt-key'], answerKey: v['answer-key'] });
   if (v.limit) data = data.slice(0, num('limit', v.limit));
+  const thinking = parseThinking(v.thinking);
   const prompts = data.map((x) => ({
-    ids: buildPrompt(tok, x.prompt, { mode: v.raw ? 'raw' : 'chat', ...(v.system !== undefined ? { system: v.system } : {}) }).ids,
+    ids: buildPrompt(tok, x.prompt, { mode: v.raw ? 'raw' : 'chat', thinking, ...(v.system !== undefined ? { system: v.system } : {}) }).ids,
     answer: x.answer,
   }));
   const k = num('k', v.k);

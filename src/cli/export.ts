@@ -6,7 +6,7 @@ import { check } from '../util/errors.js';
 
 const HELP = `usage: ttrl export --model DIR --format gguf|hf --out PATH [options]
 
-  --model DIR          a Hugging Face Llama / Qwen2 folder or a ttrl run checkpoint (config.json + model.safetensors)
+  --model DIR          a Hugging Face Llama / Qwen2 / Qwen3 folder or a ttrl run checkpoint (config.json + model.safetensors)
   --format gguf|hf     gguf: one GGUF v3 file for llama.cpp and Ollama, tokenizer and chat template embedded
                        hf:   a clean Hugging Face folder (weights, config, tokenizer files, generation config)
   --out PATH           the .gguf file (gguf), or a new or empty folder (hf)

@@ -54,6 +54,7 @@ function promptIdsOf(tok: Tok, cfg: TrainConfig, question: string, where: string
     mode: cfg.model.chat_template ? 'chat' : 'raw',
     ...(cfg.model.system_prompt !== null ? { system: cfg.model.system_prompt } : {}),
     suffix: cfg.model.prompt_suffix,
+    thinking: cfg.model.enable_thinking,
   }).ids;
   if (ids.length > cfg.data.max_prompt_len) {
     throw new TtrlError(`${where}: prompt has ${ids.length} tokens, above data.max_prompt_len=${cfg.data.max_prompt_len}; raise it or shorten the prompt`);
