@@ -8,6 +8,7 @@ import { cpu } from '../tensor/cpu.js';
 import { readConfig, ropeInvFreq, type ModelConfig } from './config.js';
 import { loadParams, saveParams, initParams, type Param } from './params.js';
 import type { KVCache } from './kvcache.js';
+import type { LoraAdapter } from './lora.js';
 import { Rng } from '../util/rng.js';
 import type { Batch, ForwardOpts, ForwardState } from './types.js';
 
@@ -47,6 +48,8 @@ export class Model {
   readonly invFreq: Buf;
   /** Whether backward accumulates parameter gradients (false for a frozen reference model). */
   trainable = true;
+  /** A LoRA adapter added to its target Linears (src/model/lora.ts); its tensors train even when the base does not. */
+  adapter: LoraAdapter | null = null;
   private arena = new Map<string, Buf>();
 
   constructor(readonly cfg: ModelConfig, readonly params: Map<string, Param>, readonly be: Backend) {
@@ -82,6 +85,14 @@ export class Model {
     if (zero) this.be.fill(v, 0);
     return v;
   }
+  /** The same weights and scratch memory without the adapter: LoRA's frozen base, the KL reference, held once.
+   *  It shares scratch, so run its forward before the policy's forward whose activations backward needs. */
+  baseView(): Model {
+    const m = new Model(this.cfg, this.params, this.be);
+    m.arena = this.arena;
+    m.trainable = false;
+    return m;
+  }
   /** Release all scratch memory (between rollout and update, say). */
   freeScratch(): void { this.arena.clear(); }
 
@@ -102,7 +113,9 @@ export class Model {
     const [out, inp] = W.shape as [number, number];
     this.be.gemm(y, x, W.buf, M, out, inp, false, true, 1, 0);
     if (b) this.be.addBias(y, b.buf, M, out);
+    this.adapter?.apply(y, x, W, M, this.scratchFn);
   }
+  private readonly scratchFn = (key: string, n: number): Buf => this.scratch(key, n);
 
   /** dx(M,in) (+)= dy·W ; dW += dyᵀ·x ; db += Σ dy */
   private linearBackward(dx: Buf, dy: Buf, x: Buf, W: Param, b: Param | null, M: number, accumulate: boolean): void {
@@ -112,6 +125,7 @@ export class Model {
       if (b) this.be.biasBackward(this.gradOf(b), dy, M, out);
     }
     this.be.gemm(dx, dy, W.buf, M, inp, out, false, false, 1, accumulate ? 1 : 0);
+    this.adapter?.backward(dx, dy, x, W, M, this.scratchFn);
   }
 
   gradOf(p: Param): Buf { return (p.grad ??= this.be.alloc(p.buf.n)); }
