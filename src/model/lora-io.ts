@@ -92,3 +92,19 @@ export function saveAdapter(dir: string, ad: LoraAdapter, baseModel: string | nu
 
 /** Whether a folder is a PEFT adapter (rather than a model). */
 export function isAdapterDir(dir: string): boolean { return fs.existsSync(path.join(dir, ADAPTER_CONFIG)); }
+
+/** Loads a PEFT adapter onto a loaded model (for scoring, sampling, evaluation). */
+export function attachAdapter(model: { params: Map<string, Param>; be: Backend; adapter: LoraAdapter | null }, dir: string): void {
+  model.adapter = loadAdapter(dir, model.params, model.be);
+}
+
+/** Folds the adapter into its base weights (W ← W + s·B·A) and detaches it: a plain model again. */
+export function mergeAdapter(model: { params: Map<string, Param>; be: Backend; adapter: LoraAdapter | null }): void {
+  const ad = model.adapter;
+  if (!ad) return;
+  for (const name of ad.baseNames()) {
+    const W = model.params.get(name)!;
+    model.be.upload(W.buf, ad.mergedWeight(name, model.be.read(W.buf).slice()));
+  }
+  model.adapter = null;
+}
