@@ -132,7 +132,7 @@ export class Model {
   /** A norm weight's gradient, or a zeroed scratch sink when the base is frozen. */
   private normGrad(p: Param): Buf { return this.trainable ? this.gradOf(p) : this.scratch('dwjunk', p.buf.n, true); }
 
-  zeroGrad(): void { for (const p of this.params.values()) if (p.grad) this.be.fill(p.grad, 0); }
+  zeroGrad(): void { for (const p of this.params.values()) if (p.grad) this.be.fill(p.grad, 0); this.adapter?.zeroGrad(); }
 
   // ---- one decoder layer ------------------------------------------------------------------------------
   private layerForward(l: number, x: Buf, out: Buf, a: LayerActs, ctx: AttnCtx): void {
