@@ -1,5 +1,5 @@
-// A PEFT LoRA adapter (../shared/fixtures/lora-parity/llama-lora) through the command line: `ttrl score` and
-// `ttrl generate` with --adapter against PEFT's log-probs and greedy tokens, and `ttrl export --adapter`
+// A PEFT LoRA adapter (../shared/fixtures/lora-parity/llama-lora) through the command line: `ttrl score`,
+// `ttrl generate` and `ttrl serve` with --adapter against PEFT's log-probs and greedy tokens, and `ttrl export --adapter`
 // merging it: the hf folder against PEFT's merged/ weights (atol 1e-6), the GGUF in llama.cpp against PEFT's
 // adapted logits (atol 1e-4).
 import { after, test } from 'node:test';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { readSafetensors } from '../../src/model/safetensors.js';
 import { repoRoot, SHARED_DIR } from '../shared.js';
 import { tinyTokenizer } from './fixtures.js';
+import { post, spawnServe } from '../serve/helpers.js';
 import { cpuLlama, exactContext, loadNodeLlamaCpp, logitsAt } from './llamacpp.js';
 
 const BASE = path.join(SHARED_DIR, 'fixtures', 'hf-parity', 'llama');
@@ -37,6 +38,22 @@ test('score --adapter and generate --adapter give PEFT log-probs and greedy toke
   const g = JSON.parse(ttrl('generate', '--model', BASE, '--adapter', ADAPTER, '--ids', REF.generation.prompt[0].join(','),
     '--max-new-tokens', '10', '--temperature', '0', '--json'));
   assert.deepEqual(g.ids, REF.generation.new_tokens[0]);
+});
+
+test('serve --adapter answers with PEFT\'s greedy tokens; /update_weights_from_disk swaps the base and the adapter', async () => {
+  const s = await spawnServe(['--model', BASE, '--adapter', ADAPTER, '--served-model-name', 'm']);
+  const greedy = async () => (await post(`${s.url}/v1/completions`, { model: 'm', prompt: REF.generation.prompt[0], max_tokens: 10,
+    temperature: 0, return_token_ids: true, ignore_eos: true })).json.choices[0].token_ids;
+  try {
+    assert.deepEqual(await greedy(), REF.generation.new_tokens[0]);
+    const base = JSON.parse(fs.readFileSync(path.join(BASE, 'reference.json'), 'utf8')).generation.new_tokens[0];
+    assert.equal((await post(`${s.url}/update_weights_from_disk`, { model_path: BASE })).status, 200);
+    assert.deepEqual(await greedy(), base);
+    assert.equal((await post(`${s.url}/update_weights_from_disk`, { model_path: ADAPTER })).status, 200);
+    assert.deepEqual(await greedy(), REF.generation.new_tokens[0]);
+  } finally {
+    s.proc.kill();
+  }
 });
 
 test('export --adapter --format hf writes the merged weights PEFT writes', () => {
