@@ -1,4 +1,4 @@
-// A TTRL run with a LoRA adapter on a tiny model: only the adapter trains (the base on disk and in memory
+// A TTRL run with a LoRA adapter on the demo base (assets/demo-base): only the adapter trains (the base on disk and in memory
 // stays as it was), the KL reference is the base with the adapter off, checkpoints and final/ hold PEFT's
 // adapter files (plus optimizer state) and no model weights, a resumed run ends bit-identical to an
 // uninterrupted one, and `export --adapter` merges the adapter into a GGUF that llama.cpp runs as ttrl does.
@@ -12,7 +12,9 @@ import { loadModel } from '../../src/model/model.js';
 import { attachAdapter } from '../../src/model/lora-io.js';
 import { readSafetensorsFile } from '../../src/model/safetensors.js';
 import { exportGguf } from '../../src/export/export.js';
-import { tinyModelDir, taskData } from './tiny.js';
+import os from 'node:os';
+import { taskData } from './tiny.js';
+import { repoRoot } from '../shared.js';
 import { cpuLlama, exactContext, loadNodeLlamaCpp, logitsAt } from '../export/llamacpp.js';
 
 const LORA = { r: 4, alpha: 8, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] };
@@ -28,10 +30,11 @@ function cfgFor(modelDir: string, data: string) {
 const adapterTensors = (dir: string) => readSafetensorsFile(path.join(dir, 'adapter_model.safetensors'));
 
 test('LoRA run: adapter-only checkpoints, base untouched, resume bit-identical, merged GGUF runs in llama.cpp', async (t) => {
-  const dir = await tinyModelDir();
-  const data = taskData(dir, 4), cfg = cfgFor(dir, data);
+  const dir = path.join(repoRoot, 'assets', 'demo-base'), tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ttrl-lora-train-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const data = taskData(tmp, 4), cfg = cfgFor(dir, data);
   const baseBytes = fs.readFileSync(path.join(dir, 'model.safetensors'));
-  const full = path.join(dir, 'full'), part = path.join(dir, 'part');
+  const full = path.join(tmp, 'full'), part = path.join(tmp, 'part');
   await train(cfg, { out: full, quiet: true, report: false });
   await train(cfg, { out: part, quiet: true, report: false, maxSteps: 2 });
   await train(cfg, { out: part, quiet: true, report: false, resume: true });
@@ -46,7 +49,7 @@ test('LoRA run: adapter-only checkpoints, base untouched, resume bit-identical, 
   assert.deepEqual(fs.readFileSync(path.join(dir, 'model.safetensors')), baseBytes, 'the base model file is untouched');
 
   const a = adapterTensors(final), b = adapterTensors(path.join(part, 'final'));
-  assert.equal(a.size, 2 * 7);  // one layer, seven modules, A and B
+  assert.equal(a.size, 4 * 7 * 2);  // four layers, seven modules, A and B
   for (const [n, x] of a) assert.deepEqual(b.get(n)!.data, x.data, `${n} differs after resume`);
   const bNorm = [...a].filter(([n]) => n.endsWith('lora_B.weight')).reduce((s, [, x]) => s + x.data.reduce((u, v) => u + v * v, 0), 0);
   assert.ok(bNorm > 0, 'lora_B moved from its zero init: the adapter trained');
@@ -55,7 +58,7 @@ test('LoRA run: adapter-only checkpoints, base untouched, resume bit-identical, 
 
   const { nlc, skip } = await loadNodeLlamaCpp();
   if (skip) { t.diagnostic(`llama.cpp check skipped: ${skip}`); return; }
-  const gguf = path.join(dir, 'merged.gguf');
+  const gguf = path.join(tmp, 'merged.gguf');
   exportGguf({ modelDir: dir, adapterDir: final, out: gguf, dtype: 'f32' });
   const model = loadModel(dir);
   attachAdapter(model, final);
