@@ -64,7 +64,11 @@ export const DEMO_PRESETS: Record<'full' | 'quick', DemoPreset> = {
   quick: { testLevels: [3], testSize: 32, episodes: 3, evalEvery: 0, rl: RL_COMMON },
 };
 
-export type RewardMode = 'ttrl' | 'oracle';
+/**
+ * The methods `ttrl demo` compares by default, in run order: TTRL, two other label-free rewards, and the
+ * label-using upper bound. Each is a reward.mode of `ttrl train`; only the mode differs between the runs.
+ */
+export const DEFAULT_METHODS = ['ttrl', 'self_certainty', 'token_level_entropy', 'oracle'];
 
 export interface RunPaths {
   /** The base model directory. */
@@ -76,7 +80,7 @@ export interface RunPaths {
 }
 
 /** The full training config of one demo run, validated by the trainer's own parser. */
-export function demoTrainConfig(mode: RewardMode, p: RunPaths, preset: DemoPreset, seed: number,
+export function demoTrainConfig(mode: string, p: RunPaths, preset: DemoPreset, seed: number,
                                 overrides: Record<string, unknown> = {}): TrainConfig {
   const flat: Record<string, unknown> = {
     'model.path': p.model,

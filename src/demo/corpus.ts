@@ -17,6 +17,10 @@ export interface SlipConfig {
   rate: number;
   /** Of the slips in a step that has a carry (or borrow), the share that drops it; the rest are ±1. */
   carryShare: number;
+  /** Share of texts that skip the work and state an answer at once ("Answer: \boxed{N}"). */
+  directShare?: number;
+  /** Chance that such an at-once answer is off (by 1 to 3, either way). */
+  directError?: number;
 }
 
 /** Whether acc ± term carries (units sum ≥ 10) or borrows (units of acc < units of term). */
@@ -46,9 +50,21 @@ export function slippingWriter(rng: Rng, slip: SlipConfig): StepWriter {
  * slip rate near 1) the clean solution is used.
  */
 export function corpusSolution(p: TaskProblem, slip: SlipConfig, rng: Rng): string {
+  if (slip.directShare && rng.next() < slip.directShare) return directAnswer(p, slip.directError ?? 0, rng);
   for (let attempt = 0; attempt < 20; attempt++) {
     const steps = solveSteps(p.terms, p.signs, slippingWriter(rng, slip));
     if (steps.every((s) => s.result >= 0)) return solutionText(p.terms[0]!, steps);
   }
   return p.solution;
+}
+
+/** An answer stated at once, off by 1 to 3 (either way, never below 0) with probability `error`. */
+export function directAnswer(p: TaskProblem, error: number, rng: Rng): string {
+  const exact = Number(p.answer);
+  let value = exact;
+  if (rng.next() < error) {
+    const off = [-3, -2, -1, 1, 2, 3][rng.int(6)]!;
+    value = exact + off >= 0 ? exact + off : exact - off;
+  }
+  return `Answer: \\boxed{${value}}`;
 }
