@@ -1,4 +1,5 @@
-// The pretraining corpus of the demo's base model: worked solutions that sometimes slip.
+// The pretraining corpus of the demo's base model: worked solutions that sometimes slip, and answers
+// stated at once.
 //
 // Why slips. A model pretrained only on perfect solutions makes mostly *systematic* errors: it learns a
 // wrong carry for some pairs of numbers and repeats it in every sample, so its majority vote is wrong
@@ -9,6 +10,15 @@
 // in any step, so its wrong answers scatter over several values while the right answer stays the most
 // common one: maj@N well above pass@1, the gap TTRL feeds on. Eval and TTRL never see these texts: they
 // use the clean problems of task.ts, and only the final answer is graded.
+//
+// Why answers at once. With worked solutions only, the base's greedy answer is right on nearly every test
+// problem (each step's most likely result is the right one), so a TTRL gain there is only sharpening toward
+// an argmax that was already right. Text also often states a result without the work, and a tiny model
+// cannot add five numbers in one go. A corpus where most texts answer at once teaches the model to start that
+// way: its first token prefers "Answer" by a small margin, and greedy decoding follows it into a guess that
+// is usually wrong. The rest of its samples work the sum out and agree, so the vote is still mostly right.
+// A reward for agreeing with the vote pays the worked solutions; the model learns to work sums out and its
+// greedy answer follows.
 import { Rng } from '../util/rng.js';
 import { solveSteps, solutionText, type StepWriter, type TaskProblem } from './task.js';
 
