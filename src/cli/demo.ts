@@ -15,7 +15,7 @@ RL (true answers, the upper bound).
   --quick        a smaller version (fewer problems and steps) for CI; writes to runs/demo-quick
   --methods M    comma-separated reward modes to run, in order (default ${DEFAULT_METHODS.join(',')})
   --seed S       seed of the test problems, the runs (and the base with --pretrain); default 1
-  --pretrain     make the base model here from the seed instead of using the shipped one (~10 min)
+  --pretrain     make the base model here from the seed instead of using the shipped one (~12 min)
   --out DIR      output directory (default runs/demo, or runs/demo-quick with --quick)
   --quiet        no progress from the trainer (the demo's own lines still go to stderr)
 stdout: the table (pass@1 = avg@k at T=1, maj@k, greedy accuracy, in %), then one JSON line:

@@ -1,6 +1,6 @@
-// The demo's settings: which problems it tests on, and the RL settings of its TTRL and oracle runs.
+// The demo's settings: which problems it tests on, and the RL settings of its runs (one per method).
 //
-// Both runs are ordinary `ttrl train` runs; the only difference between them is reward.mode. Every
+// Every run is an ordinary `ttrl train` run; the only difference between them is reward.mode. Every
 // setting not named here is the trainer's default, i.e. the paper's (TTRL.md). Where the demo departs from
 // the paper, the comment says why: the paper trains 1.5B–8B models on GPUs for hours; the demo trains a
 // 0.45M-parameter model on two CPU cores for a few minutes, so it needs a much larger learning rate, fewer

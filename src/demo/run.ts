@@ -143,10 +143,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   fs.mkdirSync(out, { recursive: true });
 
   if (o.pretrain) {
-    o.log(`pretraining the base model (seed ${o.seed}, ${DEFAULT_PRETRAIN.steps} steps) into ${baseDir}`);
-    const every = Math.max(1, Math.floor(DEFAULT_PRETRAIN.steps / 10));
+    const total = DEFAULT_PRETRAIN.steps + (DEFAULT_PRETRAIN.habit?.steps ?? 0);
+    o.log(`pretraining the base model (seed ${o.seed}, ${DEFAULT_PRETRAIN.steps} steps of worked solutions, ` +
+      `${DEFAULT_PRETRAIN.habit?.steps ?? 0} of the habit phase) into ${baseDir}`);
+    const every = Math.max(1, Math.floor(total / 10));
     const r = await makeBase(baseDir, { ...DEFAULT_PRETRAIN, seed: o.seed }, (p) => {
-      if (p.step % every === 0) o.log(`  pretrain step ${p.step}/${DEFAULT_PRETRAIN.steps} loss ${p.loss.toFixed(4)} ${p.seconds.toFixed(0)}s`);
+      if (p.step % every === 0) o.log(`  pretrain step ${p.step}/${total} loss ${p.loss.toFixed(4)} ${p.seconds.toFixed(0)}s`);
     });
     o.log(`  base ready in ${r.seconds.toFixed(0)}s`);
   } else {
