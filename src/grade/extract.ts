@@ -115,7 +115,7 @@ export function answerIs(text: string): string | null {
   return rest === '' ? null : rest;
 }
 
-const SECTION_RE = /^[ \t]*#{1,6}[ \t]*(?:final[ \t]+)?answer\b[ \t:]*(.*)$/gim;
+const SECTION_RE = /^[ \t]*#{1,6}[ \t]*(?:the[ \t]+)?(?:final[ \t]+)?answer[ \t]*(?::[ \t]*(.*))?$/gim;
 
 /**
  * The answer stated in a section headed `# Answer` (how PRM800K-style solutions end: `# Answer\n\n42`):
@@ -127,7 +127,7 @@ export function answerSection(text: string): string | null {
   SECTION_RE.lastIndex = 0;
   for (let m = SECTION_RE.exec(text); m; m = SECTION_RE.exec(text)) last = m;
   if (!last) return null;
-  const after = (last[1]!.trim() !== '' ? last[1]! : text.slice(last.index + last[0].length)).trim();
+  const after = ((last[1] ?? '').trim() !== '' ? last[1]! : text.slice(last.index + last[0].length)).trim();
   const para = after.split(/\n\s*\n/)[0]!.trim();
   if (para === '') return null;
   const boxed = lastBoxed(para);

@@ -150,6 +150,7 @@ test('a `# Answer` section at the end of a solution is the answer', () => {
     ['## Final Answer\nThe answer is $(2, -5)$.', '(2, -5)'],
     ['# Answer: 12', '12'],
     ['Step one.\n# Answer\n\n', null],
+    ['## Answer explanation\nWe count the cases.', null],
   ], { lastNumberFallback: false });
 });
 
