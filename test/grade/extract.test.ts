@@ -183,3 +183,12 @@ test('the last number keeps shorthand fractions, roots and complex numbers whole
     ['so we find 7 - 2 apples', '2'],
   ]);
 });
+
+test('math spans that only connectors separate form one answer', () => {
+  check([
+    ['Checking each case, the roots are $-2$ and $1$.', '-2, 1'],
+    ['The divisors are $1,$ $2,$ and $4.$', '1, 2, 4'],
+    ['So $a = 3$, and then we see that $b = 4$.', 'b = 4'],
+    ['The solutions are $x = 2$ or $x = 5$ exactly.', 'x = 2, x = 5'],
+  ]);
+});
