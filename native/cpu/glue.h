@@ -1,0 +1,27 @@
+// N-API glue helpers shared by the files that register functions on the addon, and the list of those
+// registrations (called in order by Init in addon.cc). A new group of kernels adds a `RegisterXxx` here,
+// defines it next to its glue, and calls it from Init.
+#pragma once
+#include <napi.h>
+#include <cstdint>
+
+namespace ttrl_cpu {
+
+// Float32Arrays and Int32Arrays are zero-copy: N-API hands over the pointer, adjusted for byteOffset.
+inline float* F(const Napi::Value& v) { return v.As<Napi::Float32Array>().Data(); }
+inline float* ForNull(const Napi::Value& v) { return v.IsNull() ? nullptr : F(v); }
+inline size_t Len(const Napi::Value& v) { return v.As<Napi::Float32Array>().ElementLength(); }
+inline const int32_t* I(const Napi::Value& v) { return v.As<Napi::Int32Array>().Data(); }
+inline int64_t N(const Napi::Value& v) { return v.As<Napi::Number>().Int64Value(); }
+inline double Dbl(const Napi::Value& v) { return v.As<Napi::Number>().DoubleValue(); }
+inline bool Bool(const Napi::Value& v) { return v.As<Napi::Boolean>().Value(); }
+
+/** Registers a native function under `name`. */
+inline void Def(Napi::Env env, Napi::Object exports, const char* name, Napi::Function::Callback fn) {
+  exports.Set(name, Napi::Function::New(env, fn, name));
+}
+
+// addon.cc: the fp32 kernels of kernels.h.
+void RegisterCore(Napi::Env env, Napi::Object exports);
+
+}  // namespace ttrl_cpu
