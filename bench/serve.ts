@@ -1,8 +1,9 @@
 // `npm run bench -- --only serve`: tokens/s of `ttrl serve` with 1, 8 and 32 concurrent clients on the
 // Qwen2.5-0.5B shape, next to in-process sampling (sampleBatch) of exactly the same work in the same run.
 // Each client sends one /v1/completions request (a 32-token prompt, n = 1, max_tokens new tokens, EOS
-// ignored so every request decodes the same count) over loopback HTTP; server and clients share this
-// process, so the ratio includes HTTP, JSON and the event-loop scheduling on top of the sampler.
+// ignored so every request decodes the same count) over loopback HTTP from a worker thread (serve-clients.ts);
+// the ratio includes HTTP, JSON and the server's event-loop scheduling on top of the sampler.
+import { Worker } from 'node:worker_threads';
 import type { Model } from '../src/model/model.js';
 import { sampleBatch } from '../src/sample/index.js';
 import { startServer } from '../src/serve/server.js';
@@ -21,16 +22,8 @@ async function viaServer(model: Model, ps: number[][], maxNew: number): Promise<
     limits: { maxN: 64, maxLogprobs: 0 }, maxBodyBytes: 1 << 20, apiKey: null, version: '0', load: () => model,
   }, '127.0.0.1', 0);
   try {
-    const t0 = performance.now();
-    await Promise.all(ps.map(async (prompt, c) => {
-      const res = await fetch(`${server.url}/v1/completions`, {
-        method: 'POST',
-        body: JSON.stringify({ model: 'bench', prompt, max_tokens: maxNew, seed: c, temperature: 1, ignore_eos: true, return_token_ids: true }),
-      });
-      const body = await res.json() as { choices: { token_ids: number[] }[] };
-      if (body.choices[0]!.token_ids.length !== maxNew) throw new Error(`client ${c}: ${body.choices[0]!.token_ids.length} tokens`);
-    }));
-    return (performance.now() - t0) / 1000;
+    const worker = new Worker(new URL('./serve-clients.js', import.meta.url), { workerData: { url: server.url, prompts: ps, maxNew } });
+    return await new Promise<number>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
   } finally {
     await server.close();
   }

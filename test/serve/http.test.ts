@@ -143,6 +143,7 @@ test('update_weights_from_disk waits for requests in flight (old weights), then 
     const inflight = post(`${url}/v1/completions`, body);
     while (server.engine.stats().running === 0) await new Promise((r) => setImmediate(r));  // it has started
     const update = post(`${url}/update_weights_from_disk`, { model_path: dir });
+    while (!server.engine.swapPending) await new Promise((r) => setImmediate(r));
     const queued = post(`${url}/v1/completions`, body);  // arrives during the swap: waits, then uses the new weights
     const [a, u, b] = await Promise.all([inflight, update, queued]);
     assert.equal(u.status, 200);
