@@ -1,6 +1,7 @@
 // `ttrl serve`'s HTTP server: OpenAI-compatible completions and chat (whole or streamed as server-sent
 // events), the model list, health, and the weight-update endpoints RL trainers call (SGLang's
-// /update_weights_from_disk; vLLM's LoRA endpoints answer 501 until ttrl has LoRA). Every request is one
+// /update_weights_from_disk; vLLM's named-LoRA endpoints answer 501: one adapter is
+// served through --adapter or an adapter folder sent to /update_weights_from_disk). Every request is one
 // job per prompt on the shared Engine, so concurrent clients share one continuous batch.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -77,8 +78,8 @@ export async function startServer(o: ServeOptions, host: string, port: number): 
       o.log?.(`weights from ${b.model_path}: version ${version}`);
       send(res, 200, { success: true, message: `loaded ${b.model_path}`, weight_version: engine.version });
     },
-    'POST /v1/load_lora_adapter': async () => { throw new ApiError(501, 'LoRA adapters are not available in ttrl yet; use /update_weights_from_disk'); },
-    'POST /v1/unload_lora_adapter': async () => { throw new ApiError(501, 'LoRA adapters are not available in ttrl yet'); },
+    'POST /v1/load_lora_adapter': async () => { throw new ApiError(501, 'serving several LoRA adapters by name is not supported; start with --adapter DIR, or send an adapter folder to /update_weights_from_disk'); },
+    'POST /v1/unload_lora_adapter': async () => { throw new ApiError(501, 'serving several LoRA adapters by name is not supported'); },
   };
 
   async function generate(q: http.IncomingMessage, res: http.ServerResponse, chat: boolean): Promise<void> {
