@@ -45,7 +45,7 @@ export const RolloutEngineConfig = z.strictObject({
   kind: z.enum(['local', 'openai']).default('local').describe('local: the policy samples in process; openai: OpenAI-compatible servers sample (docs/serving.md)'),
   urls: z.array(z.url({ protocol: /^https?$/ })).default([]).describe('server base URLs as OpenAI clients take them, e.g. http://127.0.0.1:8000/v1'),
   model: z.string().min(1).nullable().default(null).describe('the model name the servers serve; null = model.path'),
-  weight_sync: z.enum(['disk', 'lora', 'none']).default('disk').describe('after each update: disk = write safetensors and call /update_weights_from_disk; none = never (servers keep their weights)'),
+  weight_sync: z.enum(['disk', 'lora', 'none']).default('disk').describe('after each update: disk = write the (merged) weights and call /update_weights_from_disk; lora = write the adapter and load it (vLLM /v1/load_lora_adapter, else /update_weights_from_disk); none = never'),
   max_inflight: posInt().default(8).describe('requests (one prompt, n_votes samples each) in flight over all servers'),
   timeout_s: z.number().gt(0).default(600).describe('seconds one request may take before it is retried elsewhere'),
   retries: z.int().min(0).default(4).describe('retries of a failed request (on any server, with back-off) before the run stops'),
@@ -162,7 +162,7 @@ function crossChecks(c: RawConfig, ctx: z.RefinementCtx): void {
   if (c.optim.min_lr > c.optim.lr) fail('optim.min_lr', `must be ≤ optim.lr (${c.optim.min_lr} > ${c.optim.lr})`);
   const eng = c.rollout.engine;
   if (eng.kind === 'openai' && eng.urls.length === 0) fail('rollout.engine', 'kind openai needs urls: [http://HOST:PORT/v1, ...]');
-  if (eng.kind === 'openai' && eng.weight_sync === 'lora') fail('rollout.engine', "weight_sync 'lora' needs LoRA training, which ttrl does not have yet; use disk or none");
+  if (eng.kind === 'openai' && eng.weight_sync === 'lora' && c.model.lora === null) fail('rollout.engine', "weight_sync 'lora' sends the trained adapter: it needs model.lora (or use disk)");
   if (c.rollout.temperature === 0 && c.rollout.n_votes > 1 && c.reward.mode !== 'none') {
     fail('rollout.temperature', 'greedy rollouts make all votes identical; use a temperature > 0 (TTRL: 1.0)');
   }

@@ -128,7 +128,7 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
         temperature: r.temperature, topP: r.top_p, topK: r.top_k, minP: r.min_p, maxNewTokens: r.max_response_len, eosIds,
       }, 'rollout'),
       remote: r.engine.kind === 'local' ? null : {
-        urls: r.engine.urls, model: r.engine.model ?? cfg.model.path, weightSync: r.engine.weight_sync as 'disk' | 'none',
+        urls: r.engine.urls, model: r.engine.model ?? cfg.model.path, weightSync: r.engine.weight_sync,
         maxInflight: r.engine.max_inflight, timeoutMs: r.engine.timeout_s * 1000, retries: r.engine.retries,
       },
     },

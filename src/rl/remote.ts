@@ -2,8 +2,10 @@
 // is one /v1/completions request of token ids with n = n_votes, spread over the servers (the least busy
 // healthy one first), retried elsewhere with back-off when a server fails, and answered with token ids.
 // The old log-probs are recomputed by the policy (rescore.ts), as verl does. After each update the weights
-// go to the servers (weight_sync disk: safetensors + SGLang's /update_weights_from_disk), and a server's
-// samples are used only while it serves the current version.
+// go to the servers (weight_sync disk: safetensors, merged with the adapter of a LoRA run, + SGLang's
+// /update_weights_from_disk; lora: the PEFT adapter, loaded under the version's name with vLLM's
+// /v1/load_lora_adapter, or where that is missing (ttrl serve) through /update_weights_from_disk), and a
+// server's samples are used only while it serves the current version.
 //
 // Reproducibility: sample j of prompt key k in a step with seed s draws from the stream (s, k, j) in
 // process; the request's seed is streamSeed(s, k), whose (seed, 0, j) streams are the same, so a server
@@ -11,7 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
-import { saveParams, copySideFiles } from '../model/params.js';
+import { saveAdapter } from '../model/lora-io.js';
+import { saveParams, copySideFiles, type Param } from '../model/params.js';
 import type { SamplingParams } from '../sample/index.js';
 import { TtrlError } from '../util/errors.js';
 import { streamSeed } from '../util/rng.js';
@@ -23,13 +26,20 @@ export interface RemoteSettings {
   urls: string[];
   /** The model name to send. */
   model: string;
-  weightSync: 'disk' | 'none';
+  weightSync: 'disk' | 'lora' | 'none';
   maxInflight: number;
   timeoutMs: number;
   retries: number;
 }
 
-interface Srv { url: string; inflight: number; failures: number; downUntil: number; lastError: string; version: string | null; syncing: Promise<void> | null }
+interface Srv {
+  url: string; inflight: number; failures: number; downUntil: number; lastError: string;
+  /** The weight version it confirmed (null: none, or unknown after a failure). */
+  version: string | null;
+  syncing: Promise<void> | null;
+  /** The adapter name to request (vLLM LoRA sync), or null: the served model name. */
+  loraName: string | null;
+}
 
 /** A failure no retry can fix (a 4xx, an answer without token ids): the run stops with its message. */
 class Fatal extends TtrlError {}
@@ -50,7 +60,7 @@ export class OpenAIEngine implements RolloutEngine {
 
   constructor(private readonly s: RemoteSettings, private readonly policy: Model, private readonly weightsDir: string,
               private readonly modelDir: string, private readonly log: (line: string) => void) {
-    this.servers = s.urls.map((url) => ({ url: url.replace(/\/+$/, ''), inflight: 0, failures: 0, downUntil: 0, lastError: '', version: null, syncing: null }));
+    this.servers = s.urls.map((url) => ({ url: url.replace(/\/+$/, ''), inflight: 0, failures: 0, downUntil: 0, lastError: '', version: null, syncing: null, loraName: null }));
   }
 
   async generate(requests: RolloutRequest[], sampling: SamplingParams, seed: number,
@@ -81,8 +91,13 @@ export class OpenAIEngine implements RolloutEngine {
   async sync(policy: Model, step: number): Promise<void> {
     if (this.s.weightSync === 'none') return;
     const version = `step-${step}`, dir = path.resolve(this.weightsDir, version);
-    saveParams(dir, policy.cfg, policy.params, policy.be);
-    copySideFiles(this.modelDir, dir);
+    if (this.s.weightSync === 'lora') {
+      if (!policy.adapter) throw new TtrlError("rollout.engine: weight_sync 'lora' needs a LoRA run (model.lora)");
+      saveAdapter(dir, policy.adapter, this.modelDir);
+    } else {
+      saveParams(dir, policy.cfg, mergedParams(policy), policy.be);
+      copySideFiles(this.modelDir, dir);
+    }
     const old = this.weightsPath;
     this.version = version;
     this.weightsPath = dir;
@@ -93,7 +108,7 @@ export class OpenAIEngine implements RolloutEngine {
   /** One prompt's n samples from some server, retried elsewhere on failure. */
   private async request(q: RolloutRequest, p: SamplingParams, seed: number): Promise<Omit<Response, 'logprobs'>[]> {
     const body = {
-      model: this.s.model, prompt: q.ids, n: q.n, seed: streamSeed(seed, q.key),
+      prompt: q.ids, n: q.n, seed: streamSeed(seed, q.key),
       temperature: p.temperature, top_p: p.topP, top_k: p.topK > 0 ? p.topK : -1, min_p: p.minP, max_tokens: p.maxNewTokens,
       // stop exactly at the run's stop ids, whatever the server's own EOS list
       ignore_eos: true, stop_token_ids: p.eosIds, ...(p.stopStrings.length ? { stop: p.stopStrings } : {}),
@@ -104,7 +119,7 @@ export class OpenAIEngine implements RolloutEngine {
       srv.inflight++;
       try {
         if (this.version !== null && srv.version !== this.version) await this.syncServer(srv);
-        const got = await this.post(srv, '/completions', body, this.s.timeoutMs);
+        const got = await this.post(srv, '/completions', { model: srv.loraName ?? this.s.model, ...body }, this.s.timeoutMs);
         srv.failures = 0;
         return this.parse(got, q, srv);
       } catch (e) {
@@ -144,6 +159,7 @@ export class OpenAIEngine implements RolloutEngine {
     const version = this.version, model_path = this.weightsPath;
     srv.syncing ??= (async () => {
       try {
+        if (this.s.weightSync === 'lora' && await this.loadLora(srv, version, model_path)) return;
         const r = await this.post(srv, '/update_weights_from_disk', { model_path, weight_version: version }, this.s.timeoutMs, true) as { success?: boolean; message?: string; weight_version?: string };
         if (r.success !== true) throw new Error(`weight update refused: ${r.message ?? JSON.stringify(r)}`);
         if (r.weight_version !== undefined && r.weight_version !== version) throw new Error(`serves weight_version ${r.weight_version} after the update, not ${version}`);
@@ -155,16 +171,41 @@ export class OpenAIEngine implements RolloutEngine {
     return srv.syncing;
   }
 
-  private async post(srv: Srv, route: string, body: object, timeoutMs: number, atRoot = false): Promise<unknown> {
-    const url = (atRoot ? serverRoot(srv.url) : srv.url) + route;
+  /**
+   * Runtime LoRA loading (vLLM's /v1/load_lora_adapter, SGLang's /load_lora_adapter): the adapter under the
+   * name `version`, which later requests then name (so a server can never answer them from other weights);
+   * the previous one is unloaded. false when the server has neither (404/405/501), e.g. ttrl serve: then the
+   * adapter folder goes through /update_weights_from_disk.
+   */
+  private async loadLora(srv: Srv, version: string, lora_path: string): Promise<boolean> {
+    const root = serverRoot(srv.url);
+    for (const prefix of ['/v1', '']) {  // vLLM's route, then SGLang's
+      const res = await this.raw(`${root}${prefix}/load_lora_adapter`, { lora_name: version, lora_path }, this.s.timeoutMs);
+      if ([404, 405, 501].includes(res.status)) continue;
+      if (res.status >= 300) throw new Error(`${root}${prefix}/load_lora_adapter: HTTP ${res.status}: ${res.text.slice(0, 300)}`);
+      const old = srv.loraName;
+      srv.loraName = version;
+      srv.version = version;
+      if (old && old !== version) await this.raw(`${root}${prefix}/unload_lora_adapter`, { lora_name: old }, this.s.timeoutMs).catch(() => undefined);
+      return true;
+    }
+    return false;
+  }
+
+  private async raw(url: string, body: object, timeoutMs: number): Promise<{ status: number; text: string }> {
     const key = process.env.TTRL_ROLLOUT_API_KEY;
     const res = await fetch(url, {
       method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs),
       headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
     });
-    const text = await res.text();
-    if (res.ok) return JSON.parse(text);
-    const msg = `${url}: HTTP ${res.status}: ${text.slice(0, 300)}`;
+    return { status: res.status, text: await res.text() };
+  }
+
+  private async post(srv: Srv, route: string, body: object, timeoutMs: number, atRoot = false): Promise<unknown> {
+    const url = (atRoot ? serverRoot(srv.url) : srv.url) + route;
+    const res = await this.raw(url, body, timeoutMs);
+    if (res.status >= 200 && res.status < 300) return JSON.parse(res.text);
+    const msg = `${url}: HTTP ${res.status}: ${res.text.slice(0, 300)}`;
     // a request the server rejects is rejected by every server; overload and server errors are retried
     if (res.status >= 400 && res.status < 500 && ![408, 409, 429].includes(res.status)) throw new Fatal(`rollout: ${msg}`);
     throw new Error(msg);
@@ -181,4 +222,12 @@ export class OpenAIEngine implements RolloutEngine {
     }
     return choices.map((c) => ({ ids: c.token_ids!, text: c.text, truncated: c.finish_reason === 'length' }));
   }
+}
+
+/** The policy's parameters with a LoRA adapter folded in (W + s·B·A), for servers that load full weights. */
+function mergedParams(policy: Model): Map<string, Param> {
+  const ad = policy.adapter;
+  if (!ad) return policy.params;
+  return new Map([...policy.params].map(([name, p]) => [name, ad.pairOf(name)
+    ? { ...p, buf: policy.be.fromHost(ad.mergedWeight(name, policy.be.read(p.buf).slice())) } : p]));
 }

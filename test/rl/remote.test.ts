@@ -10,6 +10,7 @@ import { train } from '../../src/rl/trainer.js';
 import { OpenAIEngine } from '../../src/rl/remote.js';
 import { localEngine } from '../../src/rl/rollout.js';
 import { loadModel } from '../../src/model/model.js';
+import { readSafetensorsFile } from '../../src/model/safetensors.js';
 import { loadTokenizer } from '../../src/tokenizer/index.js';
 import { resolveSampling } from '../../src/sample/index.js';
 import { TtrlError } from '../../src/util/errors.js';
@@ -100,4 +101,27 @@ test('a server that serves other weights is re-synced before its samples are use
   // nothing listening: the run stops with one clear error naming the URL
   const dead = new OpenAIEngine({ ...settings, urls: ['http://127.0.0.1:9/v1'], weightSync: 'none', retries: 1 }, policy, dir, dir, () => {});
   await assert.rejects(dead.generate(reqs, sampling, 1, {}), (e: unknown) => e instanceof TtrlError && /no server answered.*127\.0\.0\.1:9/.test((e as Error).message));
+});
+
+test('a LoRA run: weight_sync lora (the adapter) and disk (merged weights) on ttrl serve match local rollouts', async () => {
+  const dir = await tinyModelDir(5);
+  const data = taskData(dir, 4);
+  const lora = { 'model.lora': { r: 4, alpha: 8, target_modules: ['q_proj', 'v_proj', 'gate_proj'] }, 'optim.lr': 1e-2, 'run.episodes': 2 };
+  const s = await spawnServe(['--model', dir]);
+  children.push(s);
+  await train(cfgFor(dir, data, lora), { out: path.join(dir, 'local'), quiet: true, report: false });
+  const local = stepLines(path.join(dir, 'local'));
+  const adapter = (run: string): Map<string, Float32Array> =>
+    new Map([...readSafetensorsFile(path.join(run, 'final', 'adapter_model.safetensors'))].map(([k, t]) => [k, t.data as Float32Array]));
+  const want = adapter(path.join(dir, 'local'));
+  for (const sync of ['lora', 'disk']) {
+    const run = path.join(dir, sync);
+    await train(cfgFor(dir, data, { ...lora, 'rollout.engine': { kind: 'openai', urls: [`${s.url}/v1`], weight_sync: sync } }), { out: run, quiet: true, report: false });
+    assert.deepEqual(stepLines(run).map((l) => l.reward_mean), local.map((l) => l.reward_mean), `${sync}: rewards per step`);
+    let d = 0;
+    for (const [k, x] of adapter(run)) x.forEach((v, i) => { d = Math.max(d, Math.abs(v - want.get(k)![i]!)); });
+    assert.ok(d < 1e-5, `${sync}: final adapters differ by ${d}`);
+    assert.deepEqual(await (await fetch(`${s.url}/get_weight_version`)).json(), { weight_version: 'step-4' });
+  }
+  assert.ok(local.some((l) => l.reward_mean > 0) && local.some((l) => l.reward_mean < 1), 'rewards vary, so the samples matter');
 });
