@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ttrl_cpu",
-      "sources": ["native/cpu/addon.cc", "native/cpu/dense.cc", "native/cpu/transformer.cc", "native/cpu/loss.cc", "native/cpu/attention.cc"],
+      "sources": ["native/cpu/addon.cc", "native/cpu/dense.cc", "native/cpu/transformer.cc", "native/cpu/loss.cc", "native/cpu/attention.cc", "native/cpu/sample.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/x86_64-linux-gnu/openblas-pthread"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -186,6 +186,7 @@ namespace {
 // Each group of kernels registers its own functions; a new group adds its RegisterXxx call here.
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ttrl_cpu::RegisterCore(env, exports);
+  ttrl_cpu::RegisterSample(env, exports);
   return exports;
 }
 

@@ -23,5 +23,7 @@ inline void Def(Napi::Env env, Napi::Object exports, const char* name, Napi::Fun
 
 // addon.cc: the fp32 kernels of kernels.h.
 void RegisterCore(Napi::Env env, Napi::Object exports);
+// sample.cc: token sampling (sampleRows).
+void RegisterSample(Napi::Env env, Napi::Object exports);
 
 }  // namespace ttrl_cpu

@@ -15,11 +15,16 @@
 // uniform per token, and its first token comes from its prompt's own prefill logits; so a sample does not
 // depend on which other samples share its batch, its slot, or its prefill (up to float rounding in the
 // batched matmuls, far below the gap between tokens in practice: the tests compare tokens exactly).
+//
+// Per step. The forward's logits stay on the backend, which draws every row's token in one call
+// (Backend.sampleRows: kernel.ts's rule, rows in parallel); the host only sees B token ids and log-probs.
+// The step's id / slot / uniform arrays are allocated once, so a decode step allocates nothing per vocab
+// entry and nothing proportional to the batch beyond the finished samples' results.
 import type { Model } from '../model/model.js';
 import { KVCache } from '../model/kvcache.js';
+import type { Buf, Draws } from '../tensor/backend.js';
 import { Rng } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
-import { drawToken, KernelScratch } from './kernel.js';
 import { resolveSampling, type SamplingParams } from './params.js';
 import { CompletionText, type TokenDecoder } from './text.js';
 
@@ -124,11 +129,16 @@ class Scheduler {
   private readonly results: Sample[][];
   /** The head request's prefilled prompt while some of its samples wait for a slot. */
   private prefix: { r: number; slot: number } | null = null;
-  /** (V) logits after each prefilled prompt: the first-token distribution of all its samples. */
-  private readonly firstLogits = new Map<number, Float32Array>();
+  /** (V) logits after each prefilled prompt (on the backend): the first-token distribution of its samples. */
+  private readonly firstLogits = new Map<number, Buf>();
   private nextReq = 0;
   private nextSample = 0;
-  private readonly scratch: KernelScratch;
+  /** Per-step inputs and outputs, one entry per slot: slots, last ids, uniforms, draws; rows of zeros. */
+  private readonly stepSlots: Int32Array;
+  private readonly stepIds: Int32Array;
+  private readonly u: Float64Array;
+  private readonly draws: Draws;
+  private readonly zeros: Int32Array;
   private readonly eos: Set<number>;
   private readonly share: boolean;
   private readonly prog: SampleProgress;
@@ -142,7 +152,11 @@ class Scheduler {
     this.cache = new KVCache(model.cfg, model.be, slots, longest + p.maxNewTokens);
     this.free = Array.from({ length: slots }, (_, i) => slots - 1 - i);  // pop() hands out slot 0 first
     this.results = reqs.map((q) => new Array<Sample>(q.n));
-    this.scratch = new KernelScratch(model.cfg.vocabSize);
+    this.stepSlots = new Int32Array(slots);
+    this.stepIds = new Int32Array(slots);
+    this.u = new Float64Array(slots);
+    this.draws = { tokens: new Int32Array(slots), logprobs: new Float64Array(slots) };
+    this.zeros = new Int32Array(slots);
     this.eos = new Set(p.eosIds);
     this.share = opts.sharePrefix ?? true;
     this.prog = { samplesDone: 0, samplesTotal: total, newTokens: 0, prefillTokens: 0, prefillMs: 0, decodeMs: 0, sampleMs: 0, elapsedMs: 0 };
@@ -172,7 +186,7 @@ class Scheduler {
       if (admits.length === 0 && prefills.length === 0) return;
       this.prefill(prefills);
       for (const a of admits) if (a.copyFrom >= 0) this.cache.copySlot(a.copyFrom, a.slot);
-      for (const a of admits) this.start(a);
+      this.startAll(admits);
       for (const r of this.firstLogits.keys()) {
         if (r < this.nextReq && this.prefix?.r !== r) this.firstLogits.delete(r);
       }
@@ -238,53 +252,74 @@ class Scheduler {
         for (let t = 0; t < prompt.length; t++) { ids[b * T + off + t] = prompt[t]!; mask[b * T + off + t] = 1; }
       });
       const t0 = now();
-      const logits = this.model.step(this.cache, Int32Array.from(chunk, (c) => c.slot), ids, T, padded ? mask : undefined);
-      chunk.forEach(({ r }, b) => this.firstLogits.set(r, logits.slice(b * V, (b + 1) * V)));
+      const be = this.model.be;
+      const logits = this.model.stepLogits(this.cache, Int32Array.from(chunk, (c) => c.slot), ids, T, padded ? mask : undefined);
+      chunk.forEach(({ r }, b) => {
+        const first = be.alloc(V);
+        be.copy(first, be.view(logits, b * V, V));
+        this.firstLogits.set(r, first);
+      });
       this.prog.prefillMs += now() - t0;
       this.prog.prefillTokens += B * T;
       i += k;
     }
   }
 
-  /** A sample enters its slot: its first token comes from its prompt's prefill logits. */
-  private start(a: Admit): void {
+  /** Samples enter their slots; each draws its first token from its prompt's prefill logits (admits come
+   *  in request order, so one draw call per prompt). */
+  private startAll(admits: Admit[]): void {
     const { decoder, onText, seed } = this.opts;
-    const text = decoder && (this.p.stopStrings.length > 0 || onText) ? new CompletionText(decoder, this.p.stopStrings) : null;
-    const key = this.reqs[a.r]!.key ?? a.r;
-    const seq: Seq = { r: a.r, j: a.j, slot: a.slot, rng: new Rng(seed ?? 0, key, a.j), ids: [], logprobs: [], text, shown: 0 };
-    if (!this.extend(seq, this.firstLogits.get(a.r)!)) this.active.push(seq);
+    for (let i = 0; i < admits.length;) {
+      const r = admits[i]!.r, key = this.reqs[r]!.key ?? r, seqs: Seq[] = [];
+      for (; i < admits.length && admits[i]!.r === r; i++) {
+        const a = admits[i]!;
+        const text = decoder && (this.p.stopStrings.length > 0 || onText) ? new CompletionText(decoder, this.p.stopStrings) : null;
+        seqs.push({ r, j: a.j, slot: a.slot, rng: new Rng(seed ?? 0, key, a.j), ids: [], logprobs: [], text, shown: 0 });
+      }
+      const t0 = now();
+      this.draw(this.firstLogits.get(r)!, seqs, this.zeros);
+      this.prog.sampleMs += now() - t0;
+    }
   }
 
   // ---- decoding ------------------------------------------------------------------------------------------
   /** One forward over every running sample's last token, then one draw per row. */
   private decodeStep(): void {
-    const V = this.model.cfg.vocabSize, rows = this.active;
-    const slots = Int32Array.from(rows, (s) => s.slot);
-    const ids = Int32Array.from(rows, (s) => s.ids[s.ids.length - 1]!);
+    const rows = this.active, B = rows.length;
+    for (let b = 0; b < B; b++) { this.stepSlots[b] = rows[b]!.slot; this.stepIds[b] = rows[b]!.ids[rows[b]!.ids.length - 1]!; }
     const t0 = now();
-    const logits = this.model.step(this.cache, slots, ids, 1);  // (B, V), scratch: read before the next step
-    this.prog.decodeMs += now() - t0;
-    this.active = rows.filter((s, b) => !this.extend(s, logits.subarray(b * V, (b + 1) * V)));
+    const logits = this.model.stepLogits(this.cache, this.stepSlots.subarray(0, B), this.stepIds.subarray(0, B), 1);
+    const t1 = now();
+    this.prog.decodeMs += t1 - t0;
+    this.active = [];
+    this.draw(logits, rows, null);
+    this.prog.sampleMs += now() - t1;
     this.report();
   }
 
-  /** Draw the next token of seq from its logits row (V); returns true when the sample finished. */
-  private extend(seq: Seq, row: Float32Array): boolean {
-    const t0 = now();
-    const d = drawToken(row, this.p, seq.rng.next(), this.scratch);
-    seq.ids.push(d.token);
-    seq.logprobs.push(d.logprob);
-    this.prog.newTokens++;
-    let done = true;
-    if (this.eos.has(d.token)) this.finish(seq, 'eos', -1);
-    else {
-      const stopAt = seq.text ? seq.text.push(seq.ids) : -1;
-      if (stopAt >= 0) this.finish(seq, 'stop', stopAt);
-      else if (seq.ids.length >= this.p.maxNewTokens) this.finish(seq, 'length', -1);
-      else { done = false; this.stream(seq, seq.text?.safeLength() ?? 0, null); }
+  /** Draw the next token of each of seqs (row b from logits row rows[b], or b) and extend them; the ones
+   *  still running join the active list. */
+  private draw(logits: Buf, seqs: Seq[], rows: Int32Array | null): void {
+    const B = seqs.length;
+    for (let b = 0; b < B; b++) this.u[b] = seqs[b]!.rng.next();
+    this.model.be.sampleRows(logits, this.model.cfg.vocabSize, B, rows, this.p, this.u, this.draws);
+    for (let b = 0; b < B; b++) {
+      const seq = seqs[b]!;
+      if (!this.extend(seq, this.draws.tokens[b]!, this.draws.logprobs[b]!)) this.active.push(seq);
     }
-    this.prog.sampleMs += now() - t0;
-    return done;
+  }
+
+  /** Append a drawn token to seq; returns true when the sample finished. */
+  private extend(seq: Seq, token: number, logprob: number): boolean {
+    seq.ids.push(token);
+    seq.logprobs.push(logprob);
+    this.prog.newTokens++;
+    if (this.eos.has(token)) { this.finish(seq, 'eos', -1); return true; }
+    const stopAt = seq.text ? seq.text.push(seq.ids) : -1;
+    if (stopAt >= 0) { this.finish(seq, 'stop', stopAt); return true; }
+    if (seq.ids.length >= this.p.maxNewTokens) { this.finish(seq, 'length', -1); return true; }
+    this.stream(seq, seq.text?.safeLength() ?? 0, null);
+    return false;
   }
 
   private finish(seq: Seq, reason: FinishReason, stopAt: number): void {
