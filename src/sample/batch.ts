@@ -11,7 +11,7 @@
 // slot is ever held by a prefix alone. With maxSlots = 1 that slot is taken over and the prompt is
 // prefilled again for its next sample.
 //
-// Reproducibility. Sample j of the request with key k draws from its own stream new Rng(seed, k, j), one
+// Reproducibility. Sample j of the request with key k draws from its own stream new Rng(seed, k, first + j), one
 // uniform per token, and its first token comes from its prompt's own prefill logits; so a sample does not
 // depend on which other samples share its batch, its slot, or its prefill (up to float rounding in the
 // batched matmuls, far below the gap between tokens in practice: the tests compare tokens exactly).
@@ -35,6 +35,9 @@ export interface SampleRequest {
   n: number;
   /** Names its random streams (default: its index in the request list); keep it stable across batches. */
   key?: number;
+  /** Number of its first sample (default 0): sample j draws from stream (seed, key, first + j), so a
+   *  prompt's samples can be drawn over several calls and still be the samples of one call. */
+  first?: number;
 }
 
 export type FinishReason = 'eos' | 'stop' | 'length';
@@ -270,11 +273,11 @@ class Scheduler {
   private startAll(admits: Admit[]): void {
     const { decoder, onText, seed } = this.opts;
     for (let i = 0; i < admits.length;) {
-      const r = admits[i]!.r, key = this.reqs[r]!.key ?? r, seqs: Seq[] = [];
+      const r = admits[i]!.r, key = this.reqs[r]!.key ?? r, first = this.reqs[r]!.first ?? 0, seqs: Seq[] = [];
       for (; i < admits.length && admits[i]!.r === r; i++) {
         const a = admits[i]!;
         const text = decoder && (this.p.stopStrings.length > 0 || onText) ? new CompletionText(decoder, this.p.stopStrings) : null;
-        seqs.push({ r, j: a.j, slot: a.slot, rng: new Rng(seed ?? 0, key, a.j), ids: [], logprobs: [], text, shown: 0 });
+        seqs.push({ r, j: a.j, slot: a.slot, rng: new Rng(seed ?? 0, key, first + a.j), ids: [], logprobs: [], text, shown: 0 });
       }
       const t0 = now();
       this.draw(this.firstLogits.get(r)!, seqs, this.zeros);
