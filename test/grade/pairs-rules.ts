@@ -147,6 +147,12 @@ x \\ge 2 ||| x \geq 2 ||| =
 2^{\frac{\sqrt{5}+1}{3}}, 2^{\frac{\sqrt5-1}{3}} ||| x_{1}=2^{\frac{1+\sqrt{5}}{3}},\quadx_{2}=2^{\frac{1-\sqrt{5}}{3}} ||| ~!=
 (x-2)^2+3, 2(x+2)^2-3 ||| y_{1}=x^{2}-4x+7, y_{2}=2x^{2}+8x+5 ||| ~=
 (x-2)^2+3, 2(x+2)^2+3 ||| y_{1}=x^{2}-4x+7, y_{2}=2x^{2}+8x+5 ||| ~!=
+# unicode letters and other spellings of i
+2θ ||| 2\theta ||| =
+2θ ||| 2\phi ||| !=
+3+4\imath ||| 3+4i ||| =
+3+4\mathrm{i} ||| 3+4i ||| =
+3-4\mathrm{i} ||| 3+4i ||| !=
 # strict variables: a different variable is a different answer
 f(t) ||| f(s) ||| !=
 f(t) ||| f(t) ||| =
