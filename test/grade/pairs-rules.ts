@@ -99,6 +99,9 @@ b_2 = 7, b_5 = 3 ||| b_5 = 7, b_2 = 3 ||| !=
 1011_2 ||| 1011_{(2)} ||| =
 2B_{16} ||| 2b_{16} ||| =
 2B_{16} ||| 2C_{16} ||| !=
+FF_{16} ||| ff_{16} ||| =
+x_2 ||| X_2 ||| !=
+x_2 ||| x_{2} ||| =
 # matrices and vectors in other notations
 \begin{bmatrix} 2 & 0 \\ 1 & 3 \end{bmatrix} ||| \begin{pmatrix} 2 & 0 \\ 1 & 3 \end{pmatrix} ||| =
 \left[\begin{array}{cc} 2 & 0 \\ 1 & 3 \end{array}\right] ||| \begin{pmatrix} 2 & 0 \\ 1 & 3 \end{pmatrix} ||| =
