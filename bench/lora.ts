@@ -29,7 +29,7 @@ function step(args: Record<string, unknown>, log: (m: string) => void): Run {
 const extrapolate = (y2: number, y4: number, L: number): number => y2 + ((y4 - y2) / 2) * (L - 2);
 
 export async function benchLora(ctx: SectionContext): Promise<unknown> {
-  const shape = ctx.quick ? { B: 2, P: 16, R: 16, micro: 1 } : { B: 4, P: 64, R: 64, micro: 2 };
+  const shape = ctx.quick ? { B: 2, P: 16, R: 16, micro: 1 } : { B: 4, P: 32, R: 32, micro: 2 };
   const base = { ...shape, r: 16 };
   const runs: Record<string, Run> = {};
   for (const layers of [2, 4]) {
