@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../model/model.js';
 import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { train } from '../rl/trainer.js';
+import { RunStopped } from '../rl/interrupt.js';
 import { evaluate, type EvalResult } from '../rl/evaluate.js';
 import type { TrainConfig } from '../rl/config.js';
 import { buildRunPlan } from '../rl/plan.js';
@@ -79,7 +80,9 @@ async function evalBase(cfg: TrainConfig, problems: { prompt: string; answer: st
   const model = loadModel(cfg.model.path);
   const plan = buildRunPlan(cfg, { tok, model: model.cfg }, problems.length);
   const prompts = problems.map((p) => ({ ids: buildPrompt(tok, p.prompt, plan.prompt.options).ids, answer: p.answer }));
-  return evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), plan.eval.settings);
+  const r = await evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), plan.eval.settings);
+  if (!r) throw new TtrlError('demo: the base evaluation was stopped');
+  return r;
 }
 
 /** Mean label accuracy over the run's last `n` steps (the last epoch: every test question once). */
@@ -130,6 +133,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     o.log(mode === 'ttrl' ? 'TTRL: training on the test questions, without their answers'
       : 'oracle RL: the same questions with their true answers (the upper bound TTRL is measured against)');
     const r = await train(cfg, { out: path.join(out, mode), quiet: o.quiet, report: false });
+    if (r.signal) throw new RunStopped(r.signal);
     results[mode] = { scores: scoresOf(r.lastEval, mode), steps: r.steps };
   }
   const perEpoch = Math.floor(problems.length / ttrlCfg.data.prompts_per_step);

@@ -5,7 +5,7 @@
 // Extending: another way to draw responses (a remote server, an adaptive number of votes) is a
 // RolloutEngine; the trainer calls it through `rollout` and never looks inside.
 import type { Model } from '../model/model.js';
-import { sampleBatch, type SamplingParams, type SampleProgress } from '../sample/index.js';
+import { sampleBatchAsync, type SamplingParams, type SampleProgress } from '../sample/index.js';
 import { deriveSeed } from '../util/rng.js';
 import type { RunPlan } from './plan.js';
 
@@ -18,11 +18,16 @@ export interface RolloutRequest { ids: number[]; n: number; key: number }
 export interface RolloutHooks {
   /** Samples done so far, for progress bars. */
   onProgress?: (p: Pick<SampleProgress, 'samplesDone' | 'samplesTotal'>) => void;
+  /** Checked while drawing; true ends the rollout early (a Ctrl-C): the engine then returns null. */
+  shouldStop?: () => boolean;
 }
 
-/** Draws responses[r][j] for every request r in request order; `seed` is the step's seed. */
+/**
+ * Draws responses[r][j] for every request r in request order; `seed` is the step's seed. Returns null when
+ * hooks.shouldStop() turned true before it finished (the step is then dropped, nothing else changes).
+ */
 export interface RolloutEngine {
-  generate(requests: RolloutRequest[], sampling: SamplingParams, seed: number, hooks: RolloutHooks): Promise<Response[][]>;
+  generate(requests: RolloutRequest[], sampling: SamplingParams, seed: number, hooks: RolloutHooks): Promise<Response[][] | null>;
 }
 
 type Decode = (ids: number[]) => string;
@@ -31,8 +36,9 @@ type Decode = (ids: number[]) => string;
 export function localEngine(policy: Model, decode: Decode): RolloutEngine {
   return {
     async generate(requests, sampling, seed, hooks) {
-      const out = sampleBatch(policy, requests, sampling, { seed, decoder: { decode }, onProgress: hooks.onProgress });
-      return out.map((g) => g.map((s) => ({
+      const out = await sampleBatchAsync(policy, requests, sampling,
+        { seed, decoder: { decode }, onProgress: hooks.onProgress, shouldStop: hooks.shouldStop });
+      return out && out.map((g) => g.map((s) => ({
         ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, truncated: s.finishReason === 'length',
       })));
     },
@@ -46,7 +52,7 @@ export function rolloutSeed(plan: RunPlan, step: number): number {
 
 /** The rollout of one step: plan.rollout.nVotes responses for each prompt index in `indices`. */
 export function rollout(engine: RolloutEngine, promptIds: readonly number[][], indices: readonly number[], plan: RunPlan,
-                        step: number, hooks: RolloutHooks = {}): Promise<Response[][]> {
+                        step: number, hooks: RolloutHooks = {}): Promise<Response[][] | null> {
   const requests = indices.map((i) => ({ ids: promptIds[i]!, n: plan.rollout.nVotes, key: i }));
   return engine.generate(requests, plan.rollout.sampling, rolloutSeed(plan, step), hooks);
 }

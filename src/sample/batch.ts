@@ -19,6 +19,7 @@ import type { Model } from '../model/model.js';
 import { KVCache } from '../model/kvcache.js';
 import { Rng } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
+import { Pacer } from '../util/pause.js';
 import { drawToken, KernelScratch } from './kernel.js';
 import { resolveSampling, type SamplingParams } from './params.js';
 import { CompletionText, type TokenDecoder } from './text.js';
@@ -99,13 +100,36 @@ export function sampleBatch(model: Model, requests: SampleRequest[], params: Par
                             opts: SampleOptions = {}): Sample[][] {
   const p = resolveSampling(params);
   checkRequests(requests, model.cfg.vocabSize);
+  checkOptions(p, opts);
+  return new Scheduler(model, requests, p, opts).run();
+}
+
+export interface StoppableOptions extends SampleOptions {
+  /** Checked whenever the sampler pauses; true ends the batch early. */
+  shouldStop?: () => boolean;
+  /** Most milliseconds of work between pauses (default 50). */
+  pauseMs?: number;
+}
+
+/**
+ * sampleBatch that pauses for the event loop every few milliseconds, so a signal handler can run during a
+ * long batch, and returns null when `shouldStop` says so. The samples are those of sampleBatch.
+ */
+export async function sampleBatchAsync(model: Model, requests: SampleRequest[], params: Partial<SamplingParams>,
+                                       opts: StoppableOptions = {}): Promise<Sample[][] | null> {
+  const p = resolveSampling(params);
+  checkRequests(requests, model.cfg.vocabSize);
+  checkOptions(p, opts);
+  return new Scheduler(model, requests, p, opts).runAsync(opts.shouldStop ?? (() => false), opts.pauseMs ?? 50);
+}
+
+function checkOptions(p: SamplingParams, opts: SampleOptions): void {
   if (p.stopStrings.length > 0 && !opts.decoder) {
     throw new TtrlError('sampling: stop strings need a decoder (pass a tokenizer, or drop the stop strings)');
   }
   if (opts.maxSlots !== undefined && !(Number.isInteger(opts.maxSlots) && opts.maxSlots >= 1)) {
     throw new TtrlError(`sampling: maxSlots = ${opts.maxSlots} must be an integer >= 1`);
   }
-  return new Scheduler(model, requests, p, opts).run();
 }
 
 function checkRequests(requests: SampleRequest[], V: number): void {
@@ -150,6 +174,22 @@ class Scheduler {
   }
 
   run(): Sample[][] {
+    for (const _ of this.steps()) { /* run to the end */ }
+    return this.results;
+  }
+
+  /**
+   * Like run, but lets the event loop in (signal handlers, timers) every `pauseMs` of work and ends early,
+   * with null, once `shouldStop()` is true. Pauses happen between decode steps, so they change only timing.
+   */
+  async runAsync(shouldStop: () => boolean, pauseMs: number): Promise<Sample[][] | null> {
+    const pacer = new Pacer(pauseMs);
+    for (const _ of this.steps()) if (await pacer.tick() && shouldStop()) return null;
+    return this.results;
+  }
+
+  /** The whole batch, one decode step per iteration. */
+  private *steps(): Generator<void> {
     if (this.p.maxNewTokens === 0) {
       this.reqs.forEach((q, r) => { for (let j = 0; j < q.n; j++) this.results[r]![j] = { ids: [], text: this.opts.decoder ? '' : null, logprobs: [], finishReason: 'length' }; });
       this.prog.samplesDone = this.prog.samplesTotal;
@@ -158,10 +198,10 @@ class Scheduler {
         this.admitAll();
         if (this.active.length === 0) break;
         this.decodeStep();
+        yield;
       }
     }
     this.report();
-    return this.results;
   }
 
   // ---- admission -----------------------------------------------------------------------------------------

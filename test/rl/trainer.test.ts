@@ -105,13 +105,14 @@ test('SIGKILL mid-run, then --resume: weights bit-identical to an uninterrupted 
   execFileSync(process.execPath, args(path.join(dir, 'full')), { stdio: 'pipe' });
   const killed = path.join(dir, 'killed');
   const child = spawn(process.execPath, args(killed), { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   // kill at an arbitrary moment after the step-2 checkpoint exists (mid-step 3, or mid-checkpoint write)
   const poll = setInterval(() => {
     if (fs.existsSync(path.join(killed, 'checkpoints', 'step-2'))) child.kill('SIGKILL');
   }, 5);
-  await exited;
+  const signal = await exited;
   clearInterval(poll);
+  assert.equal(signal, 'SIGKILL', 'the child must die by the kill, not finish first');
   execFileSync(process.execPath, [...args(killed), '--resume'], { stdio: 'pipe' });
   assertSameWeights(path.join(dir, 'full', 'final'), path.join(killed, 'final'));
 });
