@@ -1,5 +1,5 @@
-// The TTRL loop end to end on a tiny model: metrics fields, the no-leak rule, resume bit-identity
-// (clean stop and SIGKILL), Ctrl-C.
+// The TTRL loop end to end on a tiny model: metrics fields, reward modes, resume bit-identity (clean stop
+// and SIGKILL). Signals: signals.test.ts; run folders and disk errors: run-dir.test.ts; no leak: no-leak.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -54,18 +54,6 @@ test('a short TTRL run writes every metric, config.yaml, final/ and checkpoints'
   assert.equal(again.rollout.n_votes, 6);
   // training changed the weights
   assert.throws(() => assertSameWeights(dir, path.join(out, 'final')));
-});
-
-test('no leak: poisoned gold answers give bit-identical training in ttrl mode', async () => {
-  const dir = await tinyModelDir();
-  const clean = taskData(dir, 4), poisoned = taskData(dir, 4, true);
-  const cfg = (data: string) => cfgFor(dir, data, { 'eval.every': 0, 'eval.at_start': false, 'run.episodes': 1 });
-  await train(cfg(clean), { out: path.join(dir, 'a'), quiet: true, report: false });
-  await train(cfg(poisoned), { out: path.join(dir, 'b'), quiet: true, report: false });
-  assertSameWeights(path.join(dir, 'a', 'final'), path.join(dir, 'b', 'final'));
-  // the runs did learn from something: some responses were rewarded
-  const rewards = fs.readFileSync(path.join(dir, 'a', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).reward_mean);
-  assert.ok(rewards.some((r) => r > 0), `no reward in the run: ${rewards}`);
 });
 
 test('oracle rewards follow the given label; ttrl rewards follow the vote; only oracle reads gold', () => {
