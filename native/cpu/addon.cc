@@ -84,6 +84,8 @@ Napi::Value SiluMulBackward(const Info& info) {
   return info.Env().Undefined();
 }
 
+}  // namespace
+
 // Ids and targets come from tokenizers and data files: one outside the table would read or write outside
 // its buffer (a segfault at best), so check them, O(M), and throw a RangeError naming the first bad one.
 // Targets below 0 mean "no target" and are allowed where allowNegative.
@@ -101,6 +103,8 @@ bool IdsOk(const Info& info, const Napi::Value& v, int64_t M, int64_t hi, bool a
   Napi::RangeError::New(info.Env(), err).ThrowAsJavaScriptException();
   return false;
 }
+
+namespace {
 
 Napi::Value Embedding(const Info& info) {
   const int64_t M = N(info[3]), C = N(info[4]);
@@ -136,7 +140,14 @@ Attn ReadAttn(const Napi::Object& a) {
   Attn r;
   r.B = N(a.Get("B")); r.T = N(a.Get("T")); r.S = N(a.Get("S"));
   r.H = N(a.Get("H")); r.G = N(a.Get("G")); r.D = N(a.Get("D"));
-  r.q = F(a.Get("q")); r.k = F(a.Get("k")); r.v = F(a.Get("v")); r.keyMask = F(a.Get("keyMask"));
+  r.q = F(a.Get("q")); r.keyMask = F(a.Get("keyMask"));
+  const Napi::Value k = a.Get("k"), v = a.Get("v");
+  if (k.As<Napi::TypedArray>().TypedArrayType() == napi_uint16_array) {  // a bf16 KV cache
+    r.k = r.v = nullptr;
+    r.kh = k.As<Napi::Uint16Array>().Data(); r.vh = v.As<Napi::Uint16Array>().Data();
+  } else {
+    r.k = F(k); r.v = F(v);
+  }
   r.qStart = I(a.Get("qStart"));
   r.slots = I(a.Get("slots"));
   r.scale = (float)Dbl(a.Get("scale"));
@@ -149,8 +160,12 @@ Napi::Value Attention(const Info& info) {
 }
 
 Napi::Value AttentionBackward(const Info& info) {
-  attentionBackward(F(info[0]), F(info[1]), F(info[2]), F(info[3]), F(info[4]), F(info[5]),
-                    ReadAttn(info[6].As<Napi::Object>()));
+  const Attn a = ReadAttn(info[6].As<Napi::Object>());
+  if (a.kh) {
+    Napi::TypeError::New(info.Env(), "attentionBackward: keys and values must be float32").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  attentionBackward(F(info[0]), F(info[1]), F(info[2]), F(info[3]), F(info[4]), F(info[5]), a);
   return info.Env().Undefined();
 }
 
@@ -186,6 +201,7 @@ namespace {
 // Each group of kernels registers its own functions; a new group adds its RegisterXxx call here.
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ttrl_cpu::RegisterCore(env, exports);
+  ttrl_cpu::RegisterBf16(env, exports);
   return exports;
 }
 

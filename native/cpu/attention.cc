@@ -10,8 +10,10 @@ namespace ttrl_cpu {
 
 // out(B,T,H,D) = softmax(q·kᵀ·scale, causal + key mask)·v ; lse(B,H,T). A query with no visible key gets 0.
 // Parallel over (b, h). Per query: the scores of its visible keys (vectorized dots), one vectorized pass of
-// exps, then the probability-weighted sum of the value rows.
-void attention(float* out, float* lse, const Attn& a) {
+// exps, then the probability-weighted sum of the value rows. KV is float or uint16_t (bf16 cache).
+namespace {
+template <typename KV>
+void Attention(float* out, float* lse, const Attn& a, const KV* kAll, const KV* vAll) {
   const int64_t rep = a.H / a.G, D = a.D, stride = a.G * a.D;  // stride: one key slot to the next
 #pragma omp parallel
   {
@@ -21,8 +23,8 @@ void attention(float* out, float* lse, const Attn& a) {
       for (int64_t h = 0; h < a.H; h++) {
         const int64_t g = h / rep, sb = a.slots[b];
         const float* km = a.keyMask + sb * a.S;
-        const float* kb = a.k + sb * a.S * stride + g * D;  // key slot j at kb + j·stride
-        const float* vb = a.v + sb * a.S * stride + g * D;
+        const KV* kb = kAll + sb * a.S * stride + g * D;  // key slot j at kb + j·stride
+        const KV* vb = vAll + sb * a.S * stride + g * D;
         for (int64_t t = 0; t < a.T; t++) {
           const int64_t n = a.qStart[b] + t + 1;  // causal: keys [0, n)
           const float* qv = a.q + ((b * a.T + t) * a.H + h) * D;
@@ -52,6 +54,12 @@ void attention(float* out, float* lse, const Attn& a) {
       }
     }
   }
+}
+}  // namespace
+
+void attention(float* out, float* lse, const Attn& a) {
+  if (a.kh) Attention(out, lse, a, a.kh, a.vh);
+  else Attention(out, lse, a, a.k, a.v);
 }
 
 // Recomputes P from lse (no T² storage). Parallel over (b, g) so that the heads sharing a KV head

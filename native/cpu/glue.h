@@ -16,6 +16,11 @@ inline int64_t N(const Napi::Value& v) { return v.As<Napi::Number>().Int64Value(
 inline double Dbl(const Napi::Value& v) { return v.As<Napi::Number>().DoubleValue(); }
 inline bool Bool(const Napi::Value& v) { return v.As<Napi::Boolean>().Value(); }
 
+/** Whether ids(M) (an Int32Array) all lie in [0, hi) (or are negative, where allowNegative); if not, throws
+ *  a JS RangeError naming `what` and the first bad id, and returns false. */
+bool IdsOk(const Napi::CallbackInfo& info, const Napi::Value& ids, int64_t M, int64_t hi, bool allowNegative,
+           const char* what);
+
 /** Registers a native function under `name`. */
 inline void Def(Napi::Env env, Napi::Object exports, const char* name, Napi::Function::Callback fn) {
   exports.Set(name, Napi::Function::New(env, fn, name));
@@ -23,5 +28,7 @@ inline void Def(Napi::Env env, Napi::Object exports, const char* name, Napi::Fun
 
 // addon.cc: the fp32 kernels of kernels.h.
 void RegisterCore(Napi::Env env, Napi::Object exports);
+// addon_bf16.cc: bf16 conversions and matrix products (bf16.h).
+void RegisterBf16(Napi::Env env, Napi::Object exports);
 
 }  // namespace ttrl_cpu

@@ -47,10 +47,12 @@ void logSoftmaxGatherBackward(float* dlogits, const float* logits, const int32_t
 struct Attn {
   int64_t B, T, S, H, G, D;
   const float *q, *k, *v, *keyMask;  // (B,T,H,D), (rows,S,G,D) ×2, (rows,S)
+  const uint16_t *kh = nullptr, *vh = nullptr;  // bf16 keys / values in place of k, v (forward only)
   const int32_t* qStart;             // (B) position of each row's first query
   const int32_t* slots;              // (B) cache row of batch row b
   float scale;
 };
+/** Reads kh / vh when set (a bf16 KV cache), else k / v. */
 void attention(float* out, float* lse, const Attn& a);
 void attentionBackward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
                        const Attn& a);

@@ -60,4 +60,25 @@ inline void AxpyN(float* y, const float* x, float alpha, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
+// A bf16 value (the top half of a float32) widened exactly.
+inline float Widen(uint16_t h) {
+  const uint32_t u = (uint32_t)h << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// Dot and AxpyN with a bf16 second operand (the bf16 KV cache).
+inline float Dot(const float* a, const uint16_t* b, int64_t n) {
+  float s = 0.f;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; i++) s += a[i] * Widen(b[i]);
+  return s;
+}
+
+inline void AxpyN(float* y, const uint16_t* x, float alpha, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) y[i] += alpha * Widen(x[i]);
+}
+
 }  // namespace ttrl_cpu
