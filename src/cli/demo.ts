@@ -38,7 +38,7 @@ export function formatTable(s: DemoSummary): string {
   ].join('\n');
 }
 
-/** The last stdout line: exactly the fields the issue specifies. */
+/** The last stdout line: the fields HELP lists, rounded to 4 decimals (seconds to 0.1), for scripts. */
 export function jsonLine(s: DemoSummary): string {
   const r = (x: number) => Math.round(x * 1e4) / 1e4;
   return JSON.stringify({
