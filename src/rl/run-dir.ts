@@ -42,7 +42,10 @@ export function cleanStaleTemps(runDir: string): number {
 function flatten(cfg: TrainConfig): Map<string, string> {
   const out = new Map<string, string>();
   for (const [section, values] of Object.entries(cfg)) {
-    for (const [key, v] of Object.entries(values as Record<string, unknown>)) out.set(`${section}.${key}`, JSON.stringify(v));
+    for (const [key, v] of Object.entries(values as Record<string, unknown>)) {
+      // a file named relatively or absolutely is the same file
+      out.set(`${section}.${key}`, JSON.stringify(key === 'path' && typeof v === 'string' ? path.resolve(v) : v));
+    }
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/rl/config-io.js';
 import { train, lastCheckpoint } from '../../src/rl/trainer.js';
 import { loadModel } from '../../src/model/model.js';
 import { TtrlError } from '../../src/util/errors.js';
+import { trainingChanges } from '../../src/rl/run-dir.js';
 import { tinyModelDir, taskData } from './tiny.js';
 
 function cfgFor(modelDir: string, data: string, extra: Record<string, unknown> = {}) {
@@ -125,4 +126,13 @@ test('a missing eval.path is an error naming the key; data without answers train
   const notes = said.filter((s) => /no gold answers/.test(s));
   assert.equal(notes.length, 1, said.join(''));
   assert.match(notes[0]!, /Training needs none; evaluation and the label diagnostics do/);
+});
+
+test('trainingChanges: eval and bookkeeping keys are free; a path named two ways is the same', () => {
+  const base = loadConfig(null, { 'model.path': 'models/m', 'data.path': 'd.jsonl', 'run.episodes': 1 });
+  const same = loadConfig(null, { 'model.path': path.resolve('models/m'), 'data.path': './d.jsonl', 'run.episodes': 1,
+    'eval.k': 4, 'run.save_every': 3, 'run.name': 'other', 'run.out_dir': 'elsewhere' });
+  assert.deepEqual(trainingChanges(base, same), []);
+  const other = loadConfig(null, { 'model.path': 'models/m', 'data.path': 'd.jsonl', 'run.episodes': 2, 'algorithm.ppo_epochs': 2 });
+  assert.deepEqual(trainingChanges(base, other), ['algorithm.ppo_epochs 1 → 2', 'run.episodes 1 → 2']);
 });
