@@ -1,6 +1,6 @@
-// A run folder's files on disk: checkpoints (HF model dir + optimizer state + run state), final/, and the
-// metrics log. Every folder is written under a temporary name and renamed, so a reader (or --resume) only
-// ever sees complete ones.
+// A run folder's files on disk: checkpoints (HF model dir, or a LoRA run's PEFT adapter files, + optimizer
+// state + run state), final/, and the metrics log. Every folder is written under a temporary name, fsynced
+// and renamed, so a reader (or --resume) only ever sees complete ones.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
@@ -8,6 +8,7 @@ import type { Optimizer } from '../train/optim.js';
 import type { BatchCursor } from '../data/batches.js';
 import { writeFileAtomic, copySideFiles } from '../model/params.js';
 import { onDisk, fsyncPath, fsyncTree } from '../util/disk.js';
+import { savePolicy } from './learner.js';
 
 /** Where a run stands after `step` steps: the next batch to train on. */
 export interface RunState { step: number; cursor: BatchCursor }
@@ -36,7 +37,7 @@ function writeModelDir(dir: string, baseDir: string, policy: Model, extra: (tmp:
   onDisk(tmp, () => {
     try {
       fs.rmSync(tmp, { recursive: true, force: true });
-      policy.save(tmp);
+      savePolicy(tmp, policy, baseDir);
       copySideFiles(baseDir, tmp);
       extra(tmp);
       fsyncTree(tmp);

@@ -5,17 +5,28 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { SAMPLING_RULES } from '../sample/params.js';
+import { LORA_MODULES, DEFAULT_LORA } from '../model/lora.js';
 
 const posInt = () => z.int().min(1);
 const share = () => z.number().min(0).max(1);
 /** A sampling setting, checked by the sampler's own rule (one range per setting). */
 const sampling = (field: keyof typeof SAMPLING_RULES) => z.number().refine(SAMPLING_RULES[field].ok, SAMPLING_RULES[field].want);
 
+export const LoraConfig = z.strictObject({
+  r: posInt().default(DEFAULT_LORA.r).describe('adapter rank [PEFT LoraConfig.r]'),
+  alpha: z.number().gt(0).default(DEFAULT_LORA.alpha).describe('scaling alpha/r (rslora: alpha/√r) [PEFT lora_alpha]'),
+  dropout: z.number().min(0).max(0, 'only 0 is supported (PEFT\'s default)').default(0).describe('dropout on the adapter input [PEFT lora_dropout]'),
+  target_modules: z.array(z.enum(LORA_MODULES)).min(1).default([...DEFAULT_LORA.targetModules]).describe('Linear layers that get an adapter [PEFT default for Llama/Qwen: q_proj, v_proj]'),
+  rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha/√r [PEFT use_rslora]'),
+});
+
 export const ModelConfig = z.strictObject({
   path: z.string().min(1).describe('model folder: config.json, tokenizer, *.safetensors [required]'),
   chat_template: z.boolean().default(true).describe("send the question as one user message through the model's chat template [TTRL.md: Prompt]"),
   system_prompt: z.string().nullable().default(null).describe("system message; null = the template's default (Qwen2.5-Math adds its \\boxed{} instruction) [TTRL.md: Prompt]"),
   prompt_suffix: z.string().default('').describe('text appended to every question [ttrl; the TTRL data holds only the question]'),
+  lora: LoraConfig.nullable().default(null).describe('train a LoRA adapter on the frozen base instead of every weight; e.g. {r: 16, alpha: 32, target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]} [ttrl; PEFT names]'),
+  enable_thinking: z.boolean().nullable().default(null).describe("Qwen3's thinking switch, passed to the chat template; null = the template's default (Qwen3: on) [ttrl; apply_chat_template's enable_thinking]"),
 });
 
 export const DataConfig = z.strictObject({

@@ -9,6 +9,7 @@ import type { PromptOptions } from '../tokenizer/index.js';
 import { stopIds } from '../tokenizer/eos.js';
 import { resolveSampling, type SamplingParams } from '../sample/params.js';
 import type { OptimConfig } from '../train/optim.js';
+import type { LoraSpec } from '../model/lora.js';
 import { deriveSeed } from '../util/rng.js';
 import { ADVANTAGE_OPTIONS, type AdvantageOptions } from './advantage.js';
 import type { TrainConfig } from './config.js';
@@ -50,6 +51,8 @@ export interface RunPlan {
   /** Whether a frozen reference model is loaded (KL in the loss, and there are updates). */
   reference: boolean;
   optimizer: OptimConfig;
+  /** Train a LoRA adapter on the frozen base (null: every weight trains). */
+  lora: LoraSpec | null;
   schedule: LrSchedule;
   eval: { every: number; atStart: boolean; settings: EvalSettings };
   checkpoint: { every: number; keep: number };
@@ -110,6 +113,7 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
         mode: cfg.model.chat_template ? 'chat' : 'raw',
         ...(cfg.model.system_prompt !== null ? { system: cfg.model.system_prompt } : {}),
         suffix: cfg.model.prompt_suffix,
+        thinking: cfg.model.enable_thinking,
       },
       maxLen: cfg.data.max_prompt_len,
     },
@@ -131,6 +135,8 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
     },
     reference: cfg.algorithm.kl_coef !== 0 && REWARD_MODES[cfg.reward.mode].trains,
     optimizer: { kind: 'adamw', beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weight_decay },
+    lora: cfg.model.lora && { r: cfg.model.lora.r, alpha: cfg.model.lora.alpha, dropout: cfg.model.lora.dropout,
+      targetModules: cfg.model.lora.target_modules, rslora: cfg.model.lora.rslora },
     schedule: lrScheduleOf(cfg, total),
     eval: {
       every: e.every, atStart: e.at_start,

@@ -8,12 +8,11 @@
 // checkpoint replays exactly the steps an uninterrupted run would have taken (weights bit-identical).
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadModel } from '../model/model.js';
+import { readConfig } from '../model/config.js';
 import type { Backend } from '../tensor/backend.js';
 import { loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
 import type { PromptOnly } from '../data/dataset.js';
 import { iterateBatches, type Batch } from '../data/batches.js';
-import { Optimizer } from '../train/optim.js';
 import { writeFileAtomic } from '../model/params.js';
 import { Progress } from '../util/progress.js';
 import { TtrlError } from '../util/errors.js';
@@ -27,6 +26,7 @@ import { localEngine, rollout, type RolloutEngine } from './rollout.js';
 import { REWARD_MODES, rewardStep } from './reward.js';
 import { goldDiagnostics } from './diagnostics.js';
 import { learnStep, type Learner } from './learn.js';
+import { openLearner } from './learner.js';
 import { stepRecord, stepLogLine, type StepLine } from './record.js';
 import { lastCheckpoint, readRunState, saveCheckpoint, saveFinal, truncateMetrics, type RunState } from './checkpoint.js';
 import { prepareRunDir } from './run-dir.js';
@@ -108,12 +108,8 @@ async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
   const configFile = path.join(runDir, 'config.yaml');
   onDisk(configFile, () => writeFileAtomic(configFile, dumpConfig(cfg)));
 
-  const policy = loadModel(ckpt ?? cfg.model.path, o.backend);
-  const plan = buildRunPlan(cfg, { tok, model: policy.cfg }, prompts.length, o.maxSteps);
-  const ref = plan.reference ? loadModel(cfg.model.path, o.backend) : null;
-  if (ref) ref.trainable = false;
-  const opt = new Optimizer(policy.params, plan.optimizer, policy.be);
-  if (ckpt) opt.load(ckpt);
+  const plan = buildRunPlan(cfg, { tok, model: readConfig(cfg.model.path) }, prompts.length, o.maxSteps);
+  const { policy, ref, opt } = openLearner(plan, cfg.model.path, ckpt, o.backend);
   const decode = (ids: number[]): string => tok.decode(ids, { skipSpecial: true });
   return {
     cfg, plan, runDir, metricsFile, log, quiet: o.quiet ?? false, prompts, goldById, decode, policy, ref, opt, state,
