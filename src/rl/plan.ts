@@ -18,6 +18,7 @@ import type { LrSchedule } from './schedule.js';
 import type { EvalSettings } from './evaluate.js';
 import type { MiniBatchInfo, UpdateConfig } from './update.js';
 import { REWARD_MODES, type RewardMode } from './reward.js';
+import type { RemoteSettings } from './remote.js';
 
 /** Salt of the evaluation's sampling streams: every evaluation of a run (and the demo's base) draws the same. */
 const EVAL_STREAM = 0xe7a1;
@@ -42,6 +43,8 @@ export interface RunPlan {
     nTrain: number;
     select: 'first' | 'random';
     sampling: SamplingParams;
+    /** Inference servers that sample instead of the policy (rollout.engine kind openai), or null: in process. */
+    remote: RemoteSettings | null;
   };
   /** trains: whether the policy is updated (reward.mode none is the no-update baseline). */
   reward: { mode: RewardMode; minVoteShare: number; trains: boolean };
@@ -124,6 +127,10 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
       sampling: resolveSampling({
         temperature: r.temperature, topP: r.top_p, topK: r.top_k, minP: r.min_p, maxNewTokens: r.max_response_len, eosIds,
       }, 'rollout'),
+      remote: r.engine.kind === 'local' ? null : {
+        urls: r.engine.urls, model: r.engine.model ?? cfg.model.path, weightSync: r.engine.weight_sync,
+        maxInflight: r.engine.max_inflight, timeoutMs: r.engine.timeout_s * 1000, retries: r.engine.retries,
+      },
     },
     reward: { mode: cfg.reward.mode, minVoteShare: cfg.reward.min_vote_share, trains: REWARD_MODES[cfg.reward.mode].trains },
     advantage: { options: advantageOptionsOf(cfg), eps: cfg.algorithm.adv_eps },

@@ -28,6 +28,8 @@ export interface RolloutHooks {
  */
 export interface RolloutEngine {
   generate(requests: RolloutRequest[], sampling: SamplingParams, seed: number, hooks: RolloutHooks): Promise<Response[][] | null>;
+  /** The policy after `step` updates is the one to sample from next (remote engines send it to their servers). */
+  sync?(policy: Model, step: number): Promise<void>;
 }
 
 type Decode = (ids: number[]) => string;
