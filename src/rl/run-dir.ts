@@ -72,7 +72,7 @@ export function prepareRunDir(runDir: string, cfg: TrainConfig, o: RunDirOptions
     if (present.length && !o.overwrite) {
       throw new TtrlError(`${runDir} already holds a run (${present.join(', ')}); continue it with --resume, write to a new --out, or replace it with --overwrite`);
     }
-    for (const f of [...present, 'report.html']) fs.rmSync(path.join(runDir, f), { recursive: true, force: true });
+    for (const f of [...present, 'report.html', 'rollout-weights']) fs.rmSync(path.join(runDir, f), { recursive: true, force: true });
     return null;
   }
   const ckpt = lastCheckpoint(runDir);
