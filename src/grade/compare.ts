@@ -239,7 +239,9 @@ function compareParsed(p: Answer, g: Answer, ctx: CompareContext): Verdict {
       if (g.kind === 'scalar' || g.kind === 'text') return compareAnswers(g, p, ctx);
       return no(`letter vs ${g.kind}`);
     case 'tuple':
-      if (g.kind === 'tuple' || g.kind === 'list' || g.kind === 'set') return ordered(p.items, g.items, ctx, 'tuple');
+      if (g.kind === 'tuple') return ordered(p.items, g.items, ctx, 'tuple');
+      // The gold decides whether order matters: a gold list or set accepts its members in any order.
+      if (g.kind === 'list' || g.kind === 'set') return unordered(p.items, g.items, ctx, 'tuple');
       if (g.kind === 'interval') return compareAnswers(g, p, ctx);
       return no(`tuple vs ${g.kind}`);
     case 'list':
