@@ -18,6 +18,7 @@ import type { LrSchedule } from './schedule.js';
 import type { EvalSettings } from './evaluate.js';
 import type { MiniBatchInfo, UpdateConfig } from './update.js';
 import { REWARD_MODES, type RewardMode } from './reward.js';
+import type { RemoteSettings } from './remote.js';
 
 /** Salt of the evaluation's sampling streams: every evaluation of a run (and the demo's base) draws the same. */
 const EVAL_STREAM = 0xe7a1;
@@ -41,7 +42,11 @@ export interface RunPlan {
     /** Responses per prompt kept for the update (M), and which. */
     nTrain: number;
     select: 'first' | 'random';
+    /** Draw votes in waves and stop a prompt early (src/rl/vote-stop.ts); false = all nVotes. */
+    adaptiveVotes: boolean;
     sampling: SamplingParams;
+    /** Inference servers that sample instead of the policy (rollout.engine kind openai), or null: in process. */
+    remote: RemoteSettings | null;
   };
   /** trains: whether the policy is updated (reward.mode none is the no-update baseline). */
   reward: { mode: RewardMode; minVoteShare: number; trains: boolean };
@@ -120,10 +125,14 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
     data: { perStep: cfg.data.prompts_per_step, shuffle: cfg.data.shuffle, dropLast: cfg.data.drop_last, episodes: cfg.run.episodes },
     steps: { perEpoch, total, last: Math.min(total, maxSteps) },
     rollout: {
-      nVotes: r.n_votes, nTrain: r.n_train, select: r.train_select,
+      nVotes: r.n_votes, nTrain: r.n_train, select: r.train_select, adaptiveVotes: r.adaptive_votes,
       sampling: resolveSampling({
         temperature: r.temperature, topP: r.top_p, topK: r.top_k, minP: r.min_p, maxNewTokens: r.max_response_len, eosIds,
       }, 'rollout'),
+      remote: r.engine.kind === 'local' ? null : {
+        urls: r.engine.urls, model: r.engine.model ?? cfg.model.path, weightSync: r.engine.weight_sync,
+        maxInflight: r.engine.max_inflight, timeoutMs: r.engine.timeout_s * 1000, retries: r.engine.retries,
+      },
     },
     reward: { mode: cfg.reward.mode, minVoteShare: cfg.reward.min_vote_share, trains: REWARD_MODES[cfg.reward.mode].trains },
     advantage: { options: advantageOptionsOf(cfg), eps: cfg.algorithm.adv_eps },

@@ -21,6 +21,7 @@ import type { TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
 import { buildRunPlan, type RunPlan } from './plan.js';
 import { localEngine, rollout, type RolloutEngine } from './rollout.js';
+import { OpenAIEngine } from './remote.js';
 import { REWARD_MODES, rewardStep } from './reward.js';
 import { goldDiagnostics } from './diagnostics.js';
 import { learnStep, type Learner } from './learn.js';
@@ -118,7 +119,9 @@ async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
     cfg, plan, runDir, metricsFile, log, quiet: o.quiet ?? false, prompts, goldById, decode, policy, ref, opt, state,
     promptIds: prompts.map((p, i) => promptIdsOf(tok, plan, p.prompt, `${cfg.data.path} #${i} (${p.id})`)),
     evalPrompts: labeled?.map((x, i) => ({ ids: promptIdsOf(tok, plan, x.prompt, `eval #${i}`), answer: x.answer })) ?? [],
-    engine: localEngine(policy, decode),
+    engine: plan.rollout.remote
+      ? new OpenAIEngine(plan.rollout.remote, policy, path.join(runDir, 'rollout-weights'), cfg.model.path, log)
+      : localEngine(policy, decode),
   };
 }
 
@@ -150,6 +153,7 @@ async function trainStep(run: Run, batch: Batch): Promise<StepLine> {
   const t2 = performance.now();
   const lr = lrAt(batch.step, plan.schedule);
   const upd = learnStep(run, run.promptIds, idx, responses, groups, plan, step, lr);
+  if (upd) await run.engine.sync?.(run.policy, step);
   const t3 = performance.now();
   const rec = stepRecord(step, batch.epoch, responses, groups, diag, upd, lr,
     { rollout: (t1 - t0) / 1000, grade: (t2 - t1) / 1000, update: (t3 - t2) / 1000 });
@@ -174,6 +178,7 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   let lastEval: EvalResult | null = null;
   try {
     if (run.state.step === 0 && plan.eval.atStart) lastEval = runEval(run, 0);
+    await run.engine.sync?.(run.policy, run.state.step);  // remote servers start from this run's weights
     for (const batch of iterateBatches(run.prompts.length, plan.data.perStep, plan.seed, plan.data.dropLast, plan.data.episodes,
       { start: run.state.cursor, shuffle: plan.data.shuffle })) {
       if (batch.step >= plan.steps.last || stop) break;

@@ -10,7 +10,7 @@ import type { Model } from '../model/model.js';
 import type { Tok } from '../tokenizer/index.js';
 import type { Sample } from '../sample/index.js';
 import { TtrlError } from '../util/errors.js';
-import { Engine } from './engine.js';
+import { Engine, GATHER_MS } from './engine.js';
 import { ApiError, asBody, checkModel, readGenRequest, type GenRequest, type Limits } from './protocol.js';
 import { chunk, finalDelta, fullResponse, roleDelta, textDelta, usageChunk, type Head, type TokenText } from './respond.js';
 
@@ -44,7 +44,10 @@ export interface Server {
 
 /** Start listening on host:port (port 0 = any free one). */
 export async function startServer(o: ServeOptions, host: string, port: number): Promise<Server> {
-  const engine = new Engine(o.model, { slots: o.slots, capacity: o.contextLimit, version: o.version });
+  // start times of generation requests whose body is still being read (a stalled client stops counting after GATHER_MS)
+  const reading = new Set<{ t: number }>();
+  const arriving = (): boolean => [...reading].some((r) => performance.now() - r.t < GATHER_MS);
+  const engine = new Engine(o.model, { slots: o.slots, capacity: o.contextLimit, version: o.version, arriving });
   const V = o.model.cfg.vocabSize;
   const eosIds = [...new Set([...(o.tok?.eosIds ?? []), ...o.model.cfg.eosIds])];
   const show: TokenText = o.tok ? (id) => o.tok!.decode([id]) : (id) => `token_id:${id}`;
@@ -80,7 +83,11 @@ export async function startServer(o: ServeOptions, host: string, port: number): 
   };
 
   async function generate(q: http.IncomingMessage, res: http.ServerResponse, chat: boolean): Promise<void> {
-    const b = asBody(await readJson(q, o.maxBodyBytes));
+    const r = { t: performance.now() };
+    reading.add(r);
+    let body: unknown;
+    try { body = await readJson(q, o.maxBodyBytes); } finally { reading.delete(r); }
+    const b = asBody(body);
     checkModel(b, o.servedName);
     const req = readGenRequest(b, chat, o.tok, V, eosIds, o.contextLimit, o.limits);
     const head: Head = { id: `${chat ? 'chatcmpl' : 'cmpl'}-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: o.servedName };
