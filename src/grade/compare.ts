@@ -19,11 +19,12 @@ export interface CompareContext {
   predPercent: boolean;
   goldPercent: boolean;
   /**
-   * Work left for this comparison, in steps: each structural comparison costs one, each scalar that needs
-   * the CAS costs CAS_STEP_COST whether or not its analysis is cached (so a verdict never depends on what
-   * was compared before). At zero the comparison gives up: not equal, and the reason says so.
+   * Work left for this comparison, in steps: each structural comparison costs one, each comparison of two
+   * CAS analyses two, and each distinct scalar the CAS reads CAS_STEP_COST, charged the first time this
+   * comparison uses it whether or not its analysis is cached (so a verdict never depends on what was
+   * compared before). Below zero the comparison gives up: not equal, and the reason says so.
    */
-  work: { left: number };
+  work: { left: number; read: Set<string> };
   /** Per-scalar CAS analyses, shared across comparisons (the expensive part). */
   analyses: Map<string, CasAnalysis>;
 }
@@ -50,7 +51,12 @@ export function charge(ctx: CompareContext, n: number): boolean {
   return ctx.work.left >= 0;
 }
 
+/** The CAS analysis of one scalar, charged to the work budget (see CompareContext.work). */
 export function analysis(tex: string, ctx: CompareContext): CasAnalysis {
+  if (!ctx.work.read.has(tex)) {
+    ctx.work.read.add(tex);
+    charge(ctx, CAS_STEP_COST);
+  }
   let a = ctx.analyses.get(tex);
   if (!a) {
     a = analyzeLatex(tex);
@@ -106,7 +112,7 @@ export function compareScalars(p: string, g: string, ctx: CompareContext): Verdi
   }
   const pn = parseNumber(p), gn = parseNumber(g);
   if (pn && gn) return numbersMatch(pn, gn, ctx);
-  if (!charge(ctx, 2 * CAS_STEP_COST)) return no(WORK_EXCEEDED);
+  if (!charge(ctx, 2)) return no(WORK_EXCEEDED);
   // Each side as (CAS analysis, literal if it is one); the percent variants scale both.
   type Side = [CasAnalysis, NumLit | null];
   const div = ([a, n]: Side): Side => [{ ...a, expr: undefined, samples: a.samples.map((x) => x && [x[0] / 100, x[1] / 100]) }, n && percentOf(n)];

@@ -115,7 +115,7 @@ export function answerIs(text: string): string | null {
   return rest === '' ? null : rest;
 }
 
-const SECTION_RE = /^[ \t]*#{1,6}[ \t]*(?:final[ \t]+)?answer\b[ \t:]*(.*)$/gim;
+const SECTION_RE = /^[ \t]*#{1,6}[ \t]*(?:the[ \t]+)?(?:final[ \t]+)?answer[ \t]*(?::[ \t]*(.*))?$/gim;
 
 /**
  * The answer stated in a section headed `# Answer` (how PRM800K-style solutions end: `# Answer\n\n42`):
@@ -127,7 +127,7 @@ export function answerSection(text: string): string | null {
   SECTION_RE.lastIndex = 0;
   for (let m = SECTION_RE.exec(text); m; m = SECTION_RE.exec(text)) last = m;
   if (!last) return null;
-  const after = (last[1]!.trim() !== '' ? last[1]! : text.slice(last.index + last[0].length)).trim();
+  const after = ((last[1] ?? '').trim() !== '' ? last[1]! : text.slice(last.index + last[0].length)).trim();
   const para = after.split(/\n\s*\n/)[0]!.trim();
   if (para === '') return null;
   const boxed = lastBoxed(para);
@@ -183,18 +183,30 @@ export function lastNumber(text: string): string | null {
 
 /**
  * The last math span (`$..$`, `$$..$$`, `\(..\)`, `\[..\]`) when nothing but prose follows it, so
- * "Therefore $x \geq 5$ is the solution." gives `x \geq 5` where the last number would give `5`.
+ * "Therefore $x \geq 5$ is the solution." gives `x \geq 5` where the last number would give `5`; spans
+ * right before it that only connectors separate join it ("the roots are $-2$ and $1$." gives `-2, 1`).
  * Null when a number follows the span (then the last number is the better guess) or there is none.
  */
 export function lastMath(text: string): string | null {
   const re = /\$\$([\s\S]+?)\$\$|\$([^$]+?)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/g;
-  let last: RegExpExecArray | null = null;
-  for (let m = re.exec(text); m; m = re.exec(text)) last = m;
-  if (!last) return null;
+  const spans: RegExpExecArray[] = [];
+  for (let m = re.exec(text); m; m = re.exec(text)) spans.push(m);
+  if (spans.length === 0) return null;
+  const last = spans[spans.length - 1]!;
   if (/\d/.test(text.slice(last.index + last[0].length))) return null;
-  const inner = (last[1] ?? last[2] ?? last[3] ?? last[4] ?? '').trim().replace(/[.,;]$/, '').trim();
-  return inner === '' ? null : inner;
+  const inner = (m: RegExpExecArray): string => (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').trim().replace(/[.,;]$/, '').trim();
+  let first = spans.length - 1;
+  const joins = (a: RegExpExecArray, b: RegExpExecArray): boolean => {
+    const gap = text.slice(a.index + a[0].length, b.index);
+    return SPAN_JOINER.test(gap) || (gap.trim() === '' && /,\s*$/.test(a[0].slice(0, -1))); // `$1,$ $2,$ and $4$`
+  };
+  while (first > 0 && joins(spans[first - 1]!, spans[first]!)) first--;
+  const parts = spans.slice(first).map(inner).filter((x) => x !== '');
+  return parts.length === 0 ? null : parts.join(', ');
 }
+
+/** What may stand between math spans of one answer: commas and "and"/"or" only. */
+const SPAN_JOINER = /^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$/;
 
 /**
  * The final answer of a response, or null when none is found.

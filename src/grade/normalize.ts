@@ -147,7 +147,7 @@ export function normalizeAnswer(raw: string): Normalized {
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac').replace(/\\[dt]binom(?![a-zA-Z])/g, '\\binom');
   s = s.replace(/\\(?:left|right)(?![a-zA-Z])\s*\.?|\\[Bb]igg?[lr]?(?![a-zA-Z])/g, '');
   s = s.replace(/(\d),\\!\s*(?=\d{3})/g, '$1');
-  s = s.replace(/(?<!\\)\\!/g, '').replace(/(?<!\\)\\[,;: ]|~|\\q?quad(?![a-zA-Z])/g, ' ').replace(/\\hspace\*?\{[^}]*\}/g, ' ');
+  s = s.replace(/(?<!\\)\\!/g, '').replace(/(?<!\\)\\[,;: ]|~|\\q?quad/g, ' ').replace(/\\hspace\*?\{[^}]*\}/g, ' ');
   for (const [re, to] of SYMBOLS) s = s.replace(re, to);
   s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ\s*$|\\degree(?![a-zA-Z])/g, '');
   s = replaceMacro(s, FONT_MACROS, (a) => a);
@@ -159,7 +159,8 @@ export function normalizeAnswer(raw: string): Normalized {
     s = s.replace(TRAILING_UNIT_RE, '').trim();
   }
   s = s.replace(/\b(?:infinity|inf)\b/gi, '\\infty ').replace(FUNCTION_WORDS, '\\$1 ');
-  s = s.replace(/\s+(?:and|or)\s+/gi, ', ');
+  // "and"/"or" between answers, also glued to brackets (`(11,7)or(7,11)`).
+  s = s.replace(/\s+(?:and|or)\s+|(?<=[)\]}])\s*(?:and|or)\s*(?=[([{\\])/gi, ', ');
   s = dropThousands(s.trim());
   s = braceArgs(s);
   s = s.replace(/(^|[^\d}])\.(\d)/g, '$10.$2');

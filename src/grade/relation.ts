@@ -83,7 +83,7 @@ function texOf(a: Answer): string | null {
 
 /** Is d_p a constant multiple of d_g (positive when `positive`) at every sample point? */
 function proportional(dp: string, dg: string, positive: boolean, ctx: CompareContext): Verdict {
-  if (!charge(ctx, 40)) return no(WORK_EXCEEDED);
+  if (!charge(ctx, 2)) return no(WORK_EXCEEDED);
   const a = analysis(dp, ctx), b = analysis(dg, ctx);
   let ratio: Complex | null = null, points = 0;
   for (let k = 0; k < Math.min(a.samples.length, b.samples.length); k++) {

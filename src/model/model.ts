@@ -357,6 +357,11 @@ export class Model {
    * ids (B,T); mask (B,T) optional, 0 marks left padding (kept in the cache as masked slots).
    */
   step(cache: KVCache, slots: Int32Array, ids: Int32Array, T: number, mask?: Float32Array): Float32Array {
+    return this.be.read(this.stepLogits(cache, slots, ids, T, mask));
+  }
+
+  /** step, leaving the (B,V) logits on the backend: a scratch buffer, valid until the next call. */
+  stepLogits(cache: KVCache, slots: Int32Array, ids: Int32Array, T: number, mask?: Float32Array): Buf {
     const B = slots.length, M = B * T, C = this.cfg.hidden, V = this.cfg.vocabSize;
     const qStart = new Int32Array(B), pos = new Int32Array(M);
     for (let b = 0; b < B; b++) {
@@ -380,13 +385,16 @@ export class Model {
       x = next;
     }
     for (let b = 0; b < B; b++) cache.len[slots[b]!]! += T;
-    const last = Int32Array.from({ length: B }, (_, b) => b * T + T - 1);
-    const xl = this.scratch('dec.last', B * C), xf = this.scratch('dec.xf', B * C), rstd = this.scratch('dec.rstd', B);
-    this.be.embedding(xl, x, last, B, C);
+    let xl = x;  // one token per row (decoding): the rows are already the last tokens
+    if (T > 1) {
+      xl = this.scratch('dec.last', B * C);
+      this.be.embedding(xl, x, Int32Array.from({ length: B }, (_, b) => b * T + T - 1), B, C);
+    }
+    const xf = this.scratch('dec.xf', B * C), rstd = this.scratch('dec.rstd', B);
     this.be.rmsnorm(xf, rstd, xl, this.norm.buf, B, C, this.cfg.rmsEps);
     const logits = this.scratch('dec.logits', B * V);
     this.linear(logits, xf, this.head, null, B);
-    return this.be.read(logits);
+    return logits;
   }
 
   save(dir: string): void { saveParams(dir, this.cfg, this.params, this.be); }

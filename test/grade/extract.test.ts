@@ -150,6 +150,7 @@ test('a `# Answer` section at the end of a solution is the answer', () => {
     ['## Final Answer\nThe answer is $(2, -5)$.', '(2, -5)'],
     ['# Answer: 12', '12'],
     ['Step one.\n# Answer\n\n', null],
+    ['## Answer explanation\nWe count the cases.', null],
   ], { lastNumberFallback: false });
 });
 
@@ -180,5 +181,14 @@ test('the last number keeps shorthand fractions, roots and complex numbers whole
     ['the height is \\frac{\\sqrt{3}}{2} and that is all', '\\frac{\\sqrt{3}}{2}'],
     ['so z comes to 2 - 7i in the end', '2-7i'],
     ['so we find 7 - 2 apples', '2'],
+  ]);
+});
+
+test('math spans that only connectors separate form one answer', () => {
+  check([
+    ['Checking each case, the roots are $-2$ and $1$.', '-2, 1'],
+    ['The divisors are $1,$ $2,$ and $4.$', '1, 2, 4'],
+    ['So $a = 3$, and then we see that $b = 4$.', 'b = 4'],
+    ['The solutions are $x = 2$ or $x = 5$ exactly.', 'x = 2, x = 5'],
   ]);
 });

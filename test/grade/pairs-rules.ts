@@ -139,6 +139,14 @@ b_2 = 7, b_5 = 3 ||| b_5 = 7, b_2 = 3 ||| !=
 x \\ge 2 ||| x \geq 2 ||| =
 \\sqrt{12} ||| 2\sqrt{3} ||| =
 \begin{pmatrix} 1 \\ 2 \end{pmatrix} ||| (1, 2) ||| =
+# answers joined by "and"/"or" (also glued to brackets); spacing commands glued to names
+(9,5)or(5,9) ||| (5,9),(9,5) ||| =
+(9,5)or(5,8) ||| (5,9),(9,5) ||| !=
+4 \text{ and } 6 ||| 6, 4 ||| =
+2^{\frac{\sqrt{5}+1}{3}}, 2^{-\frac{\sqrt5-1}{3}} ||| x_{1}=2^{\frac{1+\sqrt{5}}{3}},\quadx_{2}=2^{\frac{1-\sqrt{5}}{3}} ||| ~=
+2^{\frac{\sqrt{5}+1}{3}}, 2^{\frac{\sqrt5-1}{3}} ||| x_{1}=2^{\frac{1+\sqrt{5}}{3}},\quadx_{2}=2^{\frac{1-\sqrt{5}}{3}} ||| ~!=
+(x-2)^2+3, 2(x+2)^2-3 ||| y_{1}=x^{2}-4x+7, y_{2}=2x^{2}+8x+5 ||| ~=
+(x-2)^2+3, 2(x+2)^2+3 ||| y_{1}=x^{2}-4x+7, y_{2}=2x^{2}+8x+5 ||| ~!=
 # strict variables: a different variable is a different answer
 f(t) ||| f(s) ||| !=
 f(t) ||| f(t) ||| =
