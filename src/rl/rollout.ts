@@ -62,7 +62,7 @@ export const VOTE_WAVE = 8;
 /**
  * The rollout of one step: plan.rollout.nVotes responses for each prompt index in `indices`, or with
  * adaptive voting as many as each prompt needs (responses[p].length ≤ nVotes; its first ones, so every
- * response is the one fixed voting would have drawn).
+ * response is the one fixed voting would have drawn). null when hooks.shouldStop ended it early.
  */
 export async function rollout(engine: RolloutEngine, promptIds: readonly number[][], indices: readonly number[], plan: RunPlan,
                               step: number, hooks: RolloutHooks = {}): Promise<Response[][] | null> {
@@ -79,9 +79,9 @@ export async function rollout(engine: RolloutEngine, promptIds: readonly number[
     const total = before + reqs.reduce((a, q) => a + q.n, 0);
     const got = await engine.generate(reqs, sampling, seed, {
       onProgress: (q) => hooks.onProgress?.({ samplesDone: before + q.samplesDone, samplesTotal: total }),
-      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+      shouldStop: hooks.shouldStop,
     });
-    if (got === null) return null;
+    if (!got) return null;
     before = total;
     open.forEach((p, r) => out[p]!.push(...got[r]!));
     open = open.filter((p) => out[p]!.length < nVotes &&
