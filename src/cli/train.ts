@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, configArgOptions, overridesFromArgs, describeConfig } from '../rl/config-io.js';
 import { train } from '../rl/trainer.js';
 import { TtrlError } from '../util/errors.js';
+import { REWARD_MODES, REWARD_MODE_HELP } from '../rl/rewards.js';
 import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 
 const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE ...]
@@ -13,6 +14,9 @@ const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE
   --resume           continue from the run directory's last checkpoint
   --quiet            no progress output
 ${DEVICE_HELP}
+
+reward modes (--reward.mode; docs/rl.md has the exact definitions):
+${REWARD_MODES.map((m) => `  ${m.padEnd(25)}${REWARD_MODE_HELP[m]}`).join('\n')}
 
 config keys (default, source):`;
 
@@ -34,6 +38,10 @@ export async function run(argv: string[]): Promise<number> {
     if (!Number.isInteger(maxSteps) || maxSteps < 0) throw new TtrlError(`--max-steps must be a non-negative integer, got ${v['max-steps']}`);
   }
   const res = await train(cfg, { out: v.out, resume: v.resume, maxSteps, quiet: v.quiet, backend: getBackend(parseDevice(v.device)) });
+  if (res.collapseStep !== undefined) {
+    process.stderr.write(`stopped on collapse at step ${res.collapseStep}: ${res.runDir}\n`);
+    return 0;
+  }
   process.stderr.write(`${res.stopped ? 'stopped' : 'done'}: ${res.steps} steps in ${res.runDir}\n`);
   return res.stopped ? 130 : 0;
 }

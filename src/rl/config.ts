@@ -4,6 +4,7 @@
 // their path. Loading, CLI overrides and dumping are in config-io.ts.
 import path from 'node:path';
 import * as z from 'zod';
+import { REWARD_MODES } from './rewards.js';
 
 const posInt = () => z.int().min(1);
 const share = () => z.number().min(0).max(1);
@@ -39,8 +40,11 @@ export const RolloutConfig = z.strictObject({
 });
 
 export const RewardConfig = z.strictObject({
-  mode: z.enum(['ttrl', 'oracle', 'none']).default('ttrl').describe('ttrl: majority-vote label; oracle: gold label (upper bound, uses labels); none: no updates (baseline) [ttrl]'),
-  min_vote_share: share().default(0).describe('skip a prompt whose winning answer has a smaller vote share; 0 = off [ttrl safeguard, not in the paper]'),
+  mode: z.enum(REWARD_MODES).default('ttrl').describe(`${REWARD_MODES.join(' | ')}: how responses are rewarded (each described under "reward modes"; oracle and hybrid_gt use labels) [TTRL; URLVR ttrl_utils.py]`),
+  min_vote_share: share().default(0).describe('skip a prompt whose winning answer has a smaller vote share (ttrl, evol); 0 = off [ttrl safeguard, not in the paper]'),
+  verify_template: z.string().min(1).nullable().default(null).describe('self_verify: judge prompt with {question} and {response}; null = the math default (src/rl/verify.ts) [ttrl; URLVR uses a countdown prompt]'),
+  verify_temperature: z.number().min(0).default(0.5).describe('self_verify: judge sampling temperature [URLVR apply_self_verify]'),
+  verify_max_len: posInt().nullable().default(null).describe('self_verify: judge tokens at most; null = rollout.max_response_len [ttrl; URLVR 4096]'),
 });
 
 export const AlgorithmConfig = z.strictObject({
@@ -88,6 +92,7 @@ export const RunConfig = z.strictObject({
   seed: z.int().min(0).default(0).describe('seed for shuffling, selection and sampling [ttrl]'),
   episodes: posInt().nullable().default(null).describe('epochs over the data; null = the dataset preset (MATH-500 10, AMC 30, AIME 80) [TTRL.md]'),
   save_every: z.int().min(0).default(0).describe('checkpoint every this many steps; 0 = only at the end [ttrl]'),
+  stop_on_collapse: z.boolean().default(false).describe('stop when the label-free collapse signal fires and keep the last good checkpoint (docs/rl.md) [ttrl]'),
 });
 
 /** The sections, in file order. Every section may be omitted except that model.path and data.path are required. */

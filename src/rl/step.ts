@@ -3,10 +3,13 @@
 // except through the explicit `oracle` reward source.
 import { gradeGroup, isEquivalent } from '../grade/index.js';
 import { grpoAdvantages, type AdvantageOptions } from './advantage.js';
+import { hybridGtRewards } from './rewards.js';
+import { evolRewards } from './evol.js';
 import type { TrainSample } from './update.js';
 import { Rng } from '../util/rng.js';
 
-export interface Response { ids: number[]; text: string; logprobs: number[]; truncated: boolean }
+/** A sampled response with the sampler's per-token statistics (each (ids.length), at the rollout temperature). */
+export interface Response { ids: number[]; text: string; logprobs: number[]; entropies: number[]; certainties: number[]; truncated: boolean }
 
 export interface GroupResult {
   answers: (string | null)[];
@@ -18,16 +21,24 @@ export interface GroupResult {
   used: boolean;
 }
 
-/** How rewards are decided: the majority label (TTRL) or a given label (oracle RL, the upper bound). */
-export type RewardSource = { kind: 'ttrl' } | { kind: 'oracle'; gold: string };
+/**
+ * How rewards are decided: the majority label (TTRL); a given label (oracle RL, the upper bound; hybrid_gt,
+ * gold unless no response is correct); per-response scores computed elsewhere (certainty family,
+ * self_verify); or EVOL-RL's majority band ranked by novelty over the given embeddings.
+ */
+export type RewardSource = { kind: 'ttrl' } | { kind: 'oracle'; gold: string } | { kind: 'hybrid_gt'; gold: string }
+  | { kind: 'scores'; scores: number[] } | { kind: 'evol'; embeddings: ArrayLike<number>[] };
 
 export function rewardGroup(texts: string[], source: RewardSource, minVoteShare: number, choices = false): GroupResult {
   const g = gradeGroup(texts, { choices });
+  const goldOf = (gold: string): number[] => g.answers.map((a) => (a !== null && isEquivalent(a, gold, { choices }).equal ? 1 : 0));
   let rewards = g.rewards;
-  if (source.kind === 'oracle') {
-    rewards = g.answers.map((a) => (a !== null && isEquivalent(a, source.gold, { choices }).equal ? 1 : 0));
-  }
-  const used = source.kind === 'oracle' || g.voteShare >= minVoteShare;
+  if (source.kind === 'oracle') rewards = goldOf(source.gold);
+  else if (source.kind === 'hybrid_gt') rewards = hybridGtRewards(goldOf(source.gold), g.rewards, g.answers.map((a) => a !== null));
+  else if (source.kind === 'scores') rewards = source.scores.slice();
+  else if (source.kind === 'evol') rewards = evolRewards(g.answers.map((a, i) => (a === null ? null : g.rewards[i]! > 0)), source.embeddings);
+  // min_vote_share gates the vote-based modes only
+  const used = !(source.kind === 'ttrl' || source.kind === 'evol') || g.voteShare >= minVoteShare;
   return { answers: g.answers, label: g.label, rewards, voteShare: g.voteShare, numClasses: g.numClasses, used };
 }
 

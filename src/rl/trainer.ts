@@ -13,7 +13,6 @@ import { loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
 import { loadLabeled, loadPrompts, type LabeledExample, type PromptOnly } from '../data/dataset.js';
 import { iterateBatches, stepsPerEpoch, type BatchCursor } from '../data/batches.js';
 import { sampleBatch } from '../sample/index.js';
-import { isEquivalent } from '../grade/index.js';
 import { Optimizer } from '../train/optim.js';
 import { writeFileAtomic, copySideFiles } from '../model/params.js';
 import { Progress } from '../util/progress.js';
@@ -24,7 +23,12 @@ import type { TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
 import { lrScheduleOf, advantageOptionsOf, ppoObjectiveConfigOf } from './from-config.js';
 import { policyUpdate } from './update.js';
-import { rewardGroup, selectForTraining, buildTrainSamples, type Response, type GroupResult } from './step.js';
+import { selectForTraining, buildTrainSamples, type Response } from './step.js';
+import { rewardStep, stepDiagnostics } from './reward-step.js';
+import { LABEL_USING_MODES } from './rewards.js';
+import { collapseSignal, type CollapseInputs } from './diagnostics.js';
+import { verifyResponses, embedResponses } from './judge.js';
+import { DEFAULT_VERIFY_TEMPLATE } from './verify.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 
 export interface TrainOptions {
@@ -40,12 +44,16 @@ export interface TrainOptions {
   backend?: Backend;
 }
 
-export interface TrainResult { runDir: string; steps: number; lastEval: EvalResult | null; stopped: boolean }
+export interface TrainResult {
+  runDir: string; steps: number; lastEval: EvalResult | null; stopped: boolean;
+  /** The step at which run.stop_on_collapse stopped the run. */
+  collapseStep?: number;
+}
 
 interface RunState { step: number; cursor: BatchCursor }
 
-const STEP_FIELDS = ['reward_mean', 'label_acc', 'reward_acc', 'rollout_pass1', 'rollout_maj', 'rollout_passn', 'vote_share',
-  'num_classes', 'no_answer_frac', 'resp_len_mean', 'resp_len_max', 'truncated_frac', 'entropy', 'kl', 'clip_frac',
+const STEP_FIELDS = ['reward_mean', 'label_acc', 'reward_acc', 'rollout_pass1', 'rollout_maj', 'rollout_passn', 'pb_corr',
+  'pseudo_label_acc', 'vote_share', 'num_classes', 'no_answer_frac', 'rollout_entropy', 'self_certainty', 'resp_len_mean', 'resp_len_max', 'truncated_frac', 'entropy', 'kl', 'clip_frac',
   'grad_norm', 'lr', 'loss', 't_rollout', 't_grade', 't_update', 'tokens_per_s'] as const;
 export { STEP_FIELDS };
 
@@ -97,7 +105,25 @@ function truncateMetrics(file: string, step: number): void {
   writeFileAtomic(file, keep.map((l) => l + '\n').join(''));
 }
 
-const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+/** Removes checkpoints of step ≥ from; returns the newest one left, if any. */
+function dropCheckpointsFrom(runDir: string, from: number): string | null {
+  const dir = path.join(runDir, 'checkpoints');
+  if (fs.existsSync(dir)) {
+    for (const n of fs.readdirSync(dir)) {
+      const m = /^step-(\d+)$/.exec(n);
+      if (m && Number(m[1]) >= from) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+    }
+  }
+  return lastCheckpoint(runDir);
+}
+
+/** The collapse signal's inputs of the steps already in metrics.jsonl (a resumed run continues them). */
+function readCollapseHistory(file: string): CollapseInputs[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, number>)
+    .filter((r) => (r.kind as unknown) === 'step')
+    .map((r) => ({ entropy: r.rollout_entropy ?? 0, distinct: r.num_classes ?? 0, voteShare: r.vote_share ?? 0 }));
+}
 
 export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<TrainResult> {
   const runDir = o.out ?? path.join(cfg.run.out_dir, cfg.run.name);
@@ -109,11 +135,11 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   const prompts: PromptOnly[] = await loadPrompts(cfg.data.path, dataOpts);
   let labeled: LabeledExample[] | null = null;
   try { labeled = await loadLabeled(cfg.eval.path ?? cfg.data.path, dataOpts); } catch (e) {
-    if (mode === 'oracle') throw e;
+    if (LABEL_USING_MODES.includes(mode)) throw e;
     log(`note: no gold answers (${(e as Error).message}); evaluation and label diagnostics are off`);
   }
   const goldById = new Map(labeled?.filter(() => cfg.eval.path === null).map((x) => [x.id, x.answer]) ?? []);
-  if (mode === 'oracle' && cfg.eval.path !== null) {
+  if (LABEL_USING_MODES.includes(mode) && cfg.eval.path !== null) {
     for (const x of await loadLabeled(cfg.data.path, dataOpts)) goldById.set(x.id, x.answer);
   }
 
@@ -168,6 +194,16 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
     return r;
   };
 
+  // the label-free collapse signal's history, replayed from metrics.jsonl on resume
+  const collapseHistory: CollapseInputs[] = readCollapseHistory(metricsFile);
+  let collapsed = false, collapseStop = 0;
+  const judge = {
+    template: cfg.reward.verify_template ?? DEFAULT_VERIFY_TEMPLATE, temperature: cfg.reward.verify_temperature,
+    maxNewTokens: cfg.reward.verify_max_len ?? cfg.rollout.max_response_len, eosIds,
+  };
+  const judgePromptIds = (text: string): number[] => buildPrompt(tok, text, {
+    mode: cfg.model.chat_template ? 'chat' : 'raw', ...(cfg.model.system_prompt !== null ? { system: cfg.model.system_prompt } : {}),
+  }).ids;
   let stop = false;
   const onSigint = (): void => { if (stop) process.exit(130); stop = true; log('\ninterrupt: finishing this step, then saving a checkpoint (Ctrl-C again to quit now)'); };
   process.on('SIGINT', onSigint);
@@ -187,29 +223,28 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
       }, { seed: deriveSeed(cfg.run.seed, step), decoder: { decode }, onProgress: (p) => bar.update(p.samplesDone) });
       bar.finish();
       const responses: Response[][] = out.map((g) => g.map((s) => ({
-        ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, truncated: s.finishReason === 'length',
+        ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, entropies: s.entropies, certainties: s.certainties,
+        truncated: s.finishReason === 'length',
       })));
       const tGrade = performance.now();
-      // 3. vote and reward (oracle: gold labels, the upper bound)
-      const groups: GroupResult[] = batch.indices.map((i, p) => rewardGroup(responses[p]!.map((r) => r.text),
-        mode === 'oracle' ? { kind: 'oracle', gold: goldById.get(prompts[i]!.id)! } : { kind: 'ttrl' }, cfg.reward.min_vote_share));
-      // diagnostics against gold (logged, never used)
-      const diag = { label: [] as number[], rewardAcc: [] as number[], pass1: [] as number[], passn: [] as number[] };
-      batch.indices.forEach((i, p) => {
-        const gold = goldById.get(prompts[i]!.id);
-        if (gold === undefined) return;
-        const g = groups[p]!;
-        const goldR = g.answers.map((a) => (a !== null && isEquivalent(a, gold).equal ? 1 : 0));
-        diag.label.push(g.label !== null && isEquivalent(g.label, gold).equal ? 1 : 0);
-        diag.rewardAcc.push(mean(goldR.map((r, j) => (r === g.rewards[j] ? 1 : 0))));
-        diag.pass1.push(mean(goldR));
-        diag.passn.push(goldR.some((r) => r === 1) ? 1 : 0);
+      // 3. rewards (reward.mode); gold enters only a label-using mode, and the diagnostics after
+      const goldOf = (p: number): string | undefined => goldById.get(prompts[batch.indices[p]!]!.id);
+      const groups = rewardStep({
+        mode, responses, goldOf, minVoteShare: cfg.reward.min_vote_share,
+        verify: () => verifyResponses(policy, batch.indices.map((i) => prompts[i]!.prompt), responses.map((g) => g.map((r) => r.text)),
+          judgePromptIds, decode, { ...judge, seed: deriveSeed(cfg.run.seed, step, 0x7e21) }).verdicts,
+        embed: () => embedResponses(policy, responses.map((g) => g.map((r) => r.ids))),
       });
+      const diag = stepDiagnostics(groups, responses, goldOf);
+      collapseHistory.push({ entropy: diag.rollout_entropy ?? 0, distinct: diag.num_classes!, voteShare: diag.vote_share! });
+      const collapse = collapseSignal(collapseHistory);
+      if (collapse.fired && !collapsed) log(`warning: collapse signal at step ${step}: ${collapse.reason}`);
       const tUpdate = performance.now();
       // 4-6. keep n_train, advantages, update
       let upd = null;
       const lr = lrAt(batch.step, schedule);
-      if (mode !== 'none') {
+      const stopNow = collapse.fired && cfg.run.stop_on_collapse;
+      if (mode !== 'none' && !stopNow) {
         const keep = batch.indices.map((i) => selectForTraining(cfg.rollout.n_votes, cfg.rollout.n_train, cfg.rollout.train_select, new Rng(cfg.run.seed, step, i, 0x5e1)));
         const samples = buildTrainSamples(batch.indices.map((i) => promptIds[i]!), responses, groups, keep, advantageOptionsOf(cfg), cfg.algorithm.adv_eps);
         if (samples.length) {
@@ -224,19 +259,11 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
       }
       const tEnd = performance.now();
       // 7. log
-      const all = responses.flat();
-      const newTokens = all.reduce((a, r) => a + r.ids.length, 0);
-      const gold = diag.label.length > 0;
+      const newTokens = responses.flat().reduce((a, r) => a + r.ids.length, 0);
+      const gold = diag.label_acc !== null;
       const rec: Record<string, unknown> = {
-        kind: 'step', step, epoch: batch.epoch, time: Date.now() / 1000,
-        reward_mean: mean(groups.flatMap((g) => g.rewards)),
-        label_acc: gold ? mean(diag.label) : null, reward_acc: gold ? mean(diag.rewardAcc) : null,
-        rollout_pass1: gold ? mean(diag.pass1) : null, rollout_maj: gold ? mean(diag.label) : null, rollout_passn: gold ? mean(diag.passn) : null,
-        vote_share: mean(groups.map((g) => g.voteShare)), num_classes: mean(groups.map((g) => g.numClasses)),
-        no_answer_frac: mean(groups.flatMap((g) => g.answers.map((a) => (a === null ? 1 : 0)))),
-        prompts_used: groups.filter((g) => g.used).length,
-        resp_len_mean: newTokens / Math.max(1, all.length), resp_len_max: Math.max(0, ...all.map((r) => r.ids.length)),
-        truncated_frac: mean(all.map((r) => (r.truncated ? 1 : 0))),
+        kind: 'step', step, epoch: batch.epoch, time: Date.now() / 1000, ...diag,
+        collapse: collapse.fired, ...(collapse.fired ? { collapse_reason: collapse.reason } : {}),
         entropy: upd?.entropy ?? null, kl: upd?.klLoss ?? null, clip_frac: upd?.clipFrac ?? null, grad_norm: upd?.gradNorm ?? null,
         lr, loss: upd?.loss ?? null, pg_loss: upd?.pgLoss ?? null, ppo_kl: upd?.ppoKl ?? null,
         t_rollout: (tGrade - tRoll) / 1000, t_grade: (tUpdate - tGrade) / 1000, t_update: (tEnd - tUpdate) / 1000,
@@ -247,10 +274,16 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
         (gold ? ` label_acc ${(rec.label_acc as number).toFixed(3)} pass1 ${(rec.rollout_pass1 as number).toFixed(3)}` : '') +
         (upd ? ` loss ${upd.loss.toFixed(4)} gnorm ${upd.gradNorm.toFixed(3)} ent ${upd.entropy.toFixed(3)}` : '') +
         ` | ${((tEnd - tRoll) / 1000).toFixed(1)}s`);
+      collapsed ||= collapse.fired;
+      if (stopNow) { stop = true; collapseStop = step; }
       state = { step, cursor: batch.batch + 1 < perEpoch ? { epoch: batch.epoch, batch: batch.batch + 1 } : { epoch: batch.epoch + 1, batch: 0 } };
       const isLast = step >= lastStep;
       if (!isLast && cfg.eval.every > 0 && step % cfg.eval.every === 0) lastEval = runEval(step);
-      if (stop || (cfg.run.save_every > 0 && step % cfg.run.save_every === 0 && !isLast)) {
+      if (stopNow) {
+        const kept = dropCheckpointsFrom(runDir, step - 1);
+        log(`stopped on collapse (run.stop_on_collapse): the weights after step ${step - 1} drew collapsed rollouts; ` +
+          (kept ? `last good checkpoint: ${kept}` : 'no earlier checkpoint to keep (set run.save_every)'));
+      } else if (stop || (cfg.run.save_every > 0 && step % cfg.run.save_every === 0 && !isLast)) {
         saveCheckpoint(runDir, cfg.model.path, policy, opt, state, 2);
         if (stop) log(`saved ${path.join(runDir, 'checkpoints', `step-${step}`)}; resume with --resume`);
       }
@@ -276,5 +309,5 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
       log(`report: ${await writeReport(runDir)}`);
     } catch (e) { log(`note: report not written (${(e as Error).message})`); }
   }
-  return { runDir, steps: state.step, lastEval, stopped: stop };
+  return { runDir, steps: state.step, lastEval, stopped: stop, ...(collapseStop ? { collapseStep: collapseStop } : {}) };
 }

@@ -44,6 +44,10 @@ export interface Sample {
   text: string | null;
   /** (ids.length) log softmax(logits / T)[id] over the full vocabulary, before top-k/top-p/min-p (kernel.ts). */
   logprobs: number[];
+  /** (ids.length) entropy of softmax(logits / T) at each step, over the full vocabulary (kernel.ts). */
+  entropies: number[];
+  /** (ids.length) self-certainty KL(U ‖ softmax(logits / T)) at each step (kernel.ts). */
+  certainties: number[];
   finishReason: FinishReason;
 }
 
@@ -85,6 +89,8 @@ interface Seq {
   rng: Rng;
   ids: number[];
   logprobs: number[];
+  entropies: number[];
+  certainties: number[];
   text: CompletionText | null;
   /** Characters of text already passed to onText. */
   shown: number;
@@ -151,7 +157,7 @@ class Scheduler {
 
   run(): Sample[][] {
     if (this.p.maxNewTokens === 0) {
-      this.reqs.forEach((q, r) => { for (let j = 0; j < q.n; j++) this.results[r]![j] = { ids: [], text: this.opts.decoder ? '' : null, logprobs: [], finishReason: 'length' }; });
+      this.reqs.forEach((q, r) => { for (let j = 0; j < q.n; j++) this.results[r]![j] = { ids: [], text: this.opts.decoder ? '' : null, logprobs: [], entropies: [], certainties: [], finishReason: 'length' }; });
       this.prog.samplesDone = this.prog.samplesTotal;
     } else {
       for (;;) {
@@ -251,7 +257,7 @@ class Scheduler {
     const { decoder, onText, seed } = this.opts;
     const text = decoder && (this.p.stopStrings.length > 0 || onText) ? new CompletionText(decoder, this.p.stopStrings) : null;
     const key = this.reqs[a.r]!.key ?? a.r;
-    const seq: Seq = { r: a.r, j: a.j, slot: a.slot, rng: new Rng(seed ?? 0, key, a.j), ids: [], logprobs: [], text, shown: 0 };
+    const seq: Seq = { r: a.r, j: a.j, slot: a.slot, rng: new Rng(seed ?? 0, key, a.j), ids: [], logprobs: [], entropies: [], certainties: [], text, shown: 0 };
     if (!this.extend(seq, this.firstLogits.get(a.r)!)) this.active.push(seq);
   }
 
@@ -274,6 +280,8 @@ class Scheduler {
     const d = drawToken(row, this.p, seq.rng.next(), this.scratch);
     seq.ids.push(d.token);
     seq.logprobs.push(d.logprob);
+    seq.entropies.push(d.entropy);
+    seq.certainties.push(d.certainty);
     this.prog.newTokens++;
     let done = true;
     if (this.eos.has(d.token)) this.finish(seq, 'eos', -1);
@@ -295,7 +303,7 @@ class Scheduler {
       else text = dec.decode(reason === 'eos' ? seq.ids.slice(0, -1) : seq.ids);
       this.stream(seq, text.length, text);
     }
-    this.results[seq.r]![seq.j] = { ids: seq.ids, text, logprobs: seq.logprobs, finishReason: reason };
+    this.results[seq.r]![seq.j] = { ids: seq.ids, text, logprobs: seq.logprobs, entropies: seq.entropies, certainties: seq.certainties, finishReason: reason };
     this.cache.reset(seq.slot);
     this.free.push(seq.slot);
     this.prog.samplesDone++;
