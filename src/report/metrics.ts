@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 /** Per-step fields the trainer writes (all numbers; null where gold labels are unknown). */
 export const STEP_FIELDS = [
   'epoch', 'time', 'reward_mean', 'label_acc', 'reward_acc', 'rollout_pass1', 'rollout_maj', 'rollout_passn',
-  'vote_share', 'num_classes', 'no_answer_frac', 'resp_len_mean', 'resp_len_max', 'truncated_frac', 'entropy',
+  'pb_corr', 'pseudo_label_acc', 'rollout_entropy', 'self_certainty', 'vote_share', 'num_classes', 'no_answer_frac', 'resp_len_mean', 'resp_len_max', 'truncated_frac', 'entropy',
   'kl', 'clip_frac', 'grad_norm', 'lr', 'loss', 't_rollout', 't_grade', 't_update', 'tokens_per_s',
 ] as const;
 export type StepField = (typeof STEP_FIELDS)[number];
@@ -31,6 +31,8 @@ export interface RunMetrics {
   evals: EvalRecord[];
   /** Lines that could not be used (malformed JSON, no integer step, ...). */
   skipped: SkippedLine[];
+  /** Steps whose record says the label-free collapse signal fired (`collapse: true`), ascending. */
+  collapses: number[];
 }
 
 function pickNumbers<F extends string>(obj: Record<string, unknown>, fields: readonly F[]): { [K in F]?: number } {
@@ -58,6 +60,7 @@ export function parseMetrics(text: string): RunMetrics {
   const steps: StepRecord[] = [];
   const evals: EvalRecord[] = [];
   const skipped: SkippedLine[] = [];
+  const collapses = new Set<number>();
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
     const line = raw.trim();
@@ -80,10 +83,13 @@ export function parseMetrics(text: string): RunMetrics {
       skipped.push({ line: i + 1, reason: `${rec.kind} record without an integer "step"` });
       return;
     }
-    if (rec.kind === 'step') steps.push({ step: rec.step, ...pickNumbers(rec, STEP_FIELDS) });
+    if (rec.kind === 'step') {
+      steps.push({ step: rec.step, ...pickNumbers(rec, STEP_FIELDS) });
+      if (rec.collapse === true) collapses.add(rec.step); else collapses.delete(rec.step);
+    }
     else evals.push({ step: rec.step, ...pickNumbers(rec, EVAL_FIELDS) });
   });
-  return { steps: lastPerStep(steps), evals: lastPerStep(evals), skipped };
+  return { steps: lastPerStep(steps), evals: lastPerStep(evals), skipped, collapses: [...collapses].sort((a, b) => a - b) };
 }
 
 /** Read and parse `file` (a metrics.jsonl). I/O errors propagate. */
