@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 [ -f /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h ] || [ -f /usr/include/openblas/cblas.h ] || need_apt+=(libopenblas-dev libopenblas0-pthread)
+# oneDNN: bf16 matrix products on the CPU's matrix units (without it the addon builds with fp32 products only)
+[ -f /usr/include/oneapi/dnnl/dnnl.hpp ] || need_apt+=(libdnnl-dev)
 command -v g++ >/dev/null || need_apt+=(g++)
 command -v make >/dev/null || need_apt+=(make)
 if [ "${TTRL_BROWSER:-1}" = 1 ] && ! command -v chromium >/dev/null; then need_apt+=(chromium); fi

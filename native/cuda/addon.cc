@@ -238,7 +238,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// adamw(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2): coefficients as native/cpu.cc, in
+// adamw(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2): coefficients as native/cpu/dense.cc, in
 // double and rounded once to float (1 − 0.999f in float would put v 1.3e-5 off torch's).
 Napi::Value AdamW(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

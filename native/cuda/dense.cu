@@ -12,7 +12,7 @@ __global__ void fillKernel(float* p, int64_t n, float v) { GRID_STRIDE(i, n) p[i
 
 __global__ void addKernel(float* o, const float* a, const float* b, int64_t n) { GRID_STRIDE(i, n) o[i] = a[i] + b[i]; }
 
-// fl(y + fl(alpha·x)), unfused, as native/cpu.cc: a plain SGD step is then bit-identical on both backends.
+// fl(y + fl(alpha·x)), unfused, as native/cpu/dense.cc: a plain SGD step is then bit-identical on both backends.
 __global__ void axpyKernel(float* y, const float* x, float alpha, int64_t n) {
   GRID_STRIDE(i, n) y[i] = __fadd_rn(y[i], __fmul_rn(alpha, x[i]));
 }

@@ -39,7 +39,7 @@ void embeddingBackward(float* dtable, const float* dout, const int32_t* ids, int
 void logSoftmaxGather(float* lp, float* ent, const float* logits, const int32_t* targets, int64_t M, int64_t V);
 void logSoftmaxGatherBackward(float* dlogits, const float* logits, const int32_t* targets, const float* dlp,
                               const float* dent, int64_t M, int64_t V);
-/** AdamW with the scalar coefficients precomputed on the host exactly as native/cpu.cc computes them. */
+/** AdamW with the scalar coefficients precomputed on the host exactly as native/cpu/dense.cc computes them. */
 struct AdamCoef { float decay, b1, b2, c1, c2, step, sbc2, eps; };
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, AdamCoef c);
 

@@ -1,5 +1,5 @@
 // Transformer kernels other than attention and GEMM, forward and backward side by side: RMSNorm, RoPE,
-// SiLU·mul, embedding, log-softmax gather with entropy, AdamW. Each mirrors its native/cpu.cc twin
+// SiLU·mul, embedding, log-softmax gather with entropy, AdamW. Each mirrors its native/cpu/ twin
 // formula for formula (same float / double choices), so the two backends agree to rounding.
 // M=rows, C=hidden, nh=heads, D=head dim, V=vocab.
 #include "common.cuh"
@@ -172,7 +172,7 @@ void logSoftmaxGatherBackward(float* dlogits, const float* logits, const int32_t
 }
 
 // ---- AdamW ----------------------------------------------------------------------------------------------
-// p −= lr·(m̂/(sqrt(v̂)+eps) + wd·p), decoupled weight decay (torch.optim.AdamW), coefficients as cpu.cc
+// p −= lr·(m̂/(sqrt(v̂)+eps) + wd·p), decoupled weight decay (torch.optim.AdamW), coefficients as native/cpu/dense.cc
 __global__ void adamwKernel(float* p, const float* g, float* m, float* v, int64_t n, AdamCoef c) {
   GRID_STRIDE(i, n) {
     const float gi = g[i];

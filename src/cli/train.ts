@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, configArgOptions, overridesFromArgs, describeConfig } from '../rl/config-io.js';
 import { train } from '../rl/trainer.js';
 import { TtrlError } from '../util/errors.js';
-import { REWARD_MODES, REWARD_MODE_HELP } from '../rl/rewards.js';
+import { REWARD_MODE_NAMES, REWARD_MODE_HELP } from '../rl/rewards.js';
 import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 
 const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE ...]
@@ -16,7 +16,7 @@ const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE
 ${DEVICE_HELP}
 
 reward modes (--reward.mode; docs/rl.md has the exact definitions):
-${REWARD_MODES.map((m) => `  ${m.padEnd(25)}${REWARD_MODE_HELP[m]}`).join('\n')}
+${REWARD_MODE_NAMES.map((m) => `  ${m.padEnd(25)}${REWARD_MODE_HELP[m]}`).join('\n')}
 
 config keys (default, source):`;
 

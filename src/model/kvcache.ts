@@ -1,7 +1,7 @@
 // The KV cache: per layer, keys and values of `slots` sequences × `capacity` positions, (slots, S, G, D).
 // A slot is one sequence of a decode batch; the sampler reuses slots as sequences finish (continuous
 // batching) and copies a prompt's prefilled slot into its N sample slots (shared prefix, no N-fold prefill).
-import type { Backend, Buf } from '../tensor/backend.js';
+import type { Backend, Buf, DType } from '../tensor/backend.js';
 import type { ModelConfig } from './config.js';
 
 export class KVCache {
@@ -16,11 +16,15 @@ export class KVCache {
   private readonly rowFloats: number;
   private readonly maskHost: Float32Array;
 
+  /** bf16 at precision bf16 (half the memory and bandwidth of decoding), else f32. */
+  readonly dtype: DType;
+
   constructor(readonly cfg: ModelConfig, readonly be: Backend, readonly slots: number, readonly capacity: number) {
     this.rowFloats = cfg.nKvHeads * cfg.headDim;
+    this.dtype = be.precision === 'bf16' ? 'bf16' : 'f32';
     for (let l = 0; l < cfg.nLayers; l++) {
-      this.k.push(be.alloc(slots * capacity * this.rowFloats));
-      this.v.push(be.alloc(slots * capacity * this.rowFloats));
+      this.k.push(be.alloc(slots * capacity * this.rowFloats, this.dtype));
+      this.v.push(be.alloc(slots * capacity * this.rowFloats, this.dtype));
     }
     this.keyMask = be.alloc(slots * capacity);
     this.maskHost = new Float32Array(slots * capacity);
@@ -29,7 +33,7 @@ export class KVCache {
   }
 
   /** Bytes held by keys and values. */
-  bytes(): number { return 2 * this.cfg.nLayers * this.slots * this.capacity * this.rowFloats * 4; }
+  bytes(): number { return 2 * this.cfg.nLayers * this.slots * this.capacity * this.rowFloats * (this.dtype === 'bf16' ? 2 : 4); }
 
   setKeyMask(slot: number, p: number, value: number): void {
     const i = slot * this.capacity + p;

@@ -15,6 +15,9 @@ export interface Param {
   buf: Buf;
   /** Gradient accumulator, allocated on first use. */
   grad: Buf | null;
+  /** At precision bf16, a matrix's bf16 copy for matrix products, made on first use (Model.mat) and refreshed
+   *  from `buf` by the optimizer after each step. */
+  compute?: Buf;
 }
 
 /** The expected parameter names and shapes (HF names), in a stable order. */

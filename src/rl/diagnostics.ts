@@ -1,5 +1,45 @@
-// Per-step diagnostics of a reward: how well the proxy tracks gold (when gold is known: logged, never used
-// to reward or select), and a collapse signal built from label-free quantities only.
+// Step 3 of a TTRL step: how the step's rewards compare with the gold answers (TTRL §4: label accuracy,
+// reward accuracy, the rollouts' pass@1 / maj@N / pass@N; URLVR: point-biserial correlation, pseudo-label
+// accuracy). Logged, never used: nothing here reaches the reward, the selection or the update, and with no
+// gold answers every value is null. Also the collapse signal, from label-free quantities only.
+import { avgAtK, goldRewards, labelAccuracy, passAtK, rewardAccuracy } from '../grade/index.js';
+import type { GroupResult } from './reward.js';
+import type { Response } from './rollout.js';
+
+export interface Diagnostics {
+  label_acc: number | null;
+  reward_acc: number | null;
+  rollout_pass1: number | null;
+  rollout_maj: number | null;
+  rollout_passn: number | null;
+  pb_corr: number | null;
+  pseudo_label_acc: number | null;
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Diagnostics over the prompts that have a gold answer (gold[p] undefined: prompt p is left out). */
+export function goldDiagnostics(groups: readonly GroupResult[], gold: readonly (string | undefined)[]): Diagnostics {
+  const known = groups.map((g, p) => ({ g, gold: gold[p] })).filter((x): x is { g: GroupResult; gold: string } => x.gold !== undefined);
+  if (known.length === 0) {
+    return { label_acc: null, reward_acc: null, rollout_pass1: null, rollout_maj: null, rollout_passn: null, pb_corr: null, pseudo_label_acc: null };
+  }
+  const golds = known.map((x) => x.gold);
+  const correct = known.map(({ g, gold }) => goldRewards(g.answers, gold));
+  // the majority label against gold is both label accuracy and the rollouts' maj@N
+  const labelAcc = labelAccuracy(known.map((x) => x.g.label), golds);
+  return {
+    label_acc: labelAcc,
+    // reward accuracy compares 0/1 rewards with 0/1 gold; a graded reward (certainty family, evol) has none
+    reward_acc: known.every(({ g }) => g.rewards.every((r) => r === 0 || r === 1))
+      ? mean(known.map(({ g }, p) => rewardAccuracy(g.rewards, correct[p]!))) : null,
+    rollout_pass1: avgAtK(correct.map((row) => row.map((r) => r === 1))),
+    rollout_maj: labelAcc,
+    rollout_passn: mean(correct.map((row) => passAtK(row.length, row.filter((r) => r === 1).length, row.length))),
+    pb_corr: pointBiserial(known.flatMap(({ g }) => g.rewards), correct.flat()),
+    pseudo_label_acc: pseudoLabelAccuracy(known.map(({ g }) => g.rewards), correct),
+  };
+}
 
 /**
  * Point-biserial correlation between a proxy reward and a binary gold reward (Pearson's r with the 0/1
@@ -33,6 +73,19 @@ export function pseudoLabelAccuracy(proxy: readonly (readonly number[])[], gold:
     hit += ps.length ? gold[p]![best]! : 0;
   });
   return hit / proxy.length;
+}
+
+/** Token-weighted mean of a per-token statistic over every response (null when there are no tokens). */
+export function tokenMean(responses: readonly Response[][], key: 'entropies' | 'certainties'): number | null {
+  let s = 0, n = 0;
+  for (const g of responses) for (const r of g) { for (const x of r[key]) s += x; n += r[key].length; }
+  return n ? s / n : null;
+}
+
+/** The collapse signal's inputs of one step: rollout entropy, distinct answers and vote share (label-free). */
+export function collapseInputsOf(responses: readonly Response[][], groups: readonly GroupResult[]): CollapseInputs {
+  const m = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  return { entropy: tokenMean(responses, 'entropies') ?? 0, distinct: m(groups.map((g) => g.numClasses)), voteShare: m(groups.map((g) => g.voteShare)) };
 }
 
 /** The label-free quantities the collapse signal watches, one per step. */

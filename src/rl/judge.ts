@@ -2,14 +2,12 @@
 // response, through the same batched sampler as the rollout) and evol (an embedding per response: the
 // policy's last hidden state, mean-pooled over the response's tokens).
 import type { Model } from '../model/model.js';
-import { sampleBatch } from '../sample/index.js';
+import { sampleBatch, type SamplingParams } from '../sample/index.js';
 import { fillVerifyTemplate, parseVerdict } from './verify.js';
 
 export interface VerifySettings {
   template: string;
-  temperature: number;
-  maxNewTokens: number;
-  eosIds: number[];
+  sampling: SamplingParams;
   /** Seed of the judge's sampling streams (one per step). */
   seed: number;
 }
@@ -28,8 +26,7 @@ export function verifyResponses(policy: Model, questions: readonly string[], res
     reqs.push({ ids: promptIdsOf(fillVerifyTemplate(s.template, questions[p]!, r)), n: 1, key: reqs.length });
     at.push([p, j]);
   }));
-  const out = sampleBatch(policy, reqs, { temperature: s.temperature, topP: 1, maxNewTokens: s.maxNewTokens, eosIds: s.eosIds },
-    { seed: s.seed, decoder: { decode } });
+  const out = sampleBatch(policy, reqs, s.sampling, { seed: s.seed, decoder: { decode } });
   const verdicts = responses.map((g) => new Array<number>(g.length).fill(0));
   const texts = responses.map((g) => new Array<string>(g.length).fill(''));
   out.forEach((g, k) => {

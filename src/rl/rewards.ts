@@ -1,4 +1,5 @@
-// The reward family (`reward.mode`): one small pure function per mode over plain arrays.
+// The reward family (`reward.mode`): one small pure function per mode over plain arrays; reward.ts maps
+// each mode to its grader.
 //
 // Label-free: ttrl (majority vote, in step.ts through the grader), self_certainty, token_level_entropy,
 // trajectory_level_entropy, probability (TTRL's URLVR extension, `ttrl_utils.compute_certainty_reward`),
@@ -10,14 +11,11 @@
 // compute_log_prob divides the logits by the rollout temperature and masks with the response mask.
 // See docs/rl.md.
 
-export const REWARD_MODES = [
+export const REWARD_MODE_NAMES = [
   'ttrl', 'oracle', 'none', 'self_certainty', 'token_level_entropy', 'trajectory_level_entropy', 'probability',
   'self_verify', 'evol', 'hybrid_gt',
 ] as const;
-export type RewardMode = (typeof REWARD_MODES)[number];
-
-/** Modes that read gold answers to reward: upper bounds and ablations, not test-time learning. */
-export const LABEL_USING_MODES: readonly RewardMode[] = ['oracle', 'hybrid_gt'];
+export type RewardMode = (typeof REWARD_MODE_NAMES)[number];
 
 /** One line per mode, for `ttrl train --help` and the config schema. */
 export const REWARD_MODE_HELP: Record<RewardMode, string> = {
@@ -42,7 +40,6 @@ export interface TokenStats {
 
 /** Modes whose reward is a function of one response's token statistics. */
 export type CertaintyMode = 'self_certainty' | 'token_level_entropy' | 'trajectory_level_entropy' | 'probability';
-export const CERTAINTY_MODES: readonly RewardMode[] = ['self_certainty', 'token_level_entropy', 'trajectory_level_entropy', 'probability'];
 
 /** Σ x / n, and 0 for an empty response (verl's masked_mean of an all-zero mask is 0 / (0 + eps) = 0). */
 function tokenMean(x: ArrayLike<number>): number {

@@ -6,9 +6,20 @@
 // Shape letters used in the doc comments: B=batch, T=time (query tokens), S=key slots (cache capacity),
 // C=hidden, H=query heads, G=KV heads (GQA), D=head dim, F=MLP hidden, V=vocab, M=rows, N=cols, K=inner.
 
-/** An opaque device buffer of `n` float32 values. */
+/** How a buffer stores its values: float32, or bfloat16 (the top half of a float32: 8 exponent bits, 7
+ *  mantissa bits). bf16 buffers hold the compute copies of weight matrices and the KV cache at precision
+ *  bf16; only gemm's operands, embedding's table, attention's k / v, copy, view and read accept them. */
+export type DType = 'f32' | 'bf16';
+
+/** The number format of matrix products: 'bf16' rounds both operands to bf16 and sums in fp32 (norms,
+ *  softmax, RoPE, the loss and the optimizer stay fp32 at both precisions). */
+export type Precision = 'fp32' | 'bf16';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16'];
+
+/** An opaque device buffer of `n` values (float32 unless dtype says bf16). */
 export interface Buf {
   readonly n: number;
+  readonly dtype: DType;
 }
 
 /** Token ids / positions live on the host; a backend copies them where it needs them. */
@@ -18,7 +29,8 @@ export interface AttentionArgs {
   B: number; T: number; S: number; H: number; G: number; D: number;
   /** (B, T, H, D) queries, already rotated. */
   q: Buf;
-  /** (B, S, G, D) keys / values; only slots [0, qStart[b] + T) are read for row b. */
+  /** (B, S, G, D) keys / values (f32, or bf16 in a bf16 KV cache); only slots [0, qStart[b] + T) are read
+   *  for row b. */
   k: Buf; v: Buf;
   /** (B, S) 1 where a key slot holds a real token, 0 for padding. */
   keyMask: Buf;
@@ -32,23 +44,29 @@ export interface AttentionArgs {
 
 export interface Backend {
   readonly name: string;
+  /** The format of gemm's operands. The same device's backends at the two precisions share buffers. */
+  readonly precision: Precision;
 
   // ---- memory -------------------------------------------------------------------------------------
-  /** A new zero-filled buffer of n floats. */
-  alloc(n: number): Buf;
+  /** A new zero-filled buffer of n values (float32 unless dtype is bf16). */
+  alloc(n: number, dtype?: DType): Buf;
   /** A buffer holding `data`; the CPU backend adopts the array without copying (weights are held once). */
   fromHost(data: Float32Array): Buf;
   /** A zero-copy window [offset, offset + n) of `b`. */
   view(b: Buf, offset: number, n: number): Buf;
   /** Host → device. `src.length` floats are written at `offset`. */
   upload(dst: Buf, src: Float32Array, offset?: number): void;
-  /** Device → host. On the CPU this is a view (no copy); do not hold it across a mutating call. */
+  /** Device → host. On the CPU this is a view (no copy) of a float32 buffer; do not hold it across a
+   *  mutating call. A bf16 buffer reads as a new float32 array. */
   read(b: Buf): Float32Array;
+  /** dst = src; between dtypes it converts (to bf16: round to nearest even). */
   copy(dst: Buf, src: Buf): void;
   fill(b: Buf, value: number): void;
 
   // ---- dense ops -----------------------------------------------------------------------------------
-  /** Row-major GEMM: C(M,N) = alpha·op(A)·op(B) + beta·C, op(A) is (M,K), op(B) is (K,N). */
+  /** Row-major GEMM: C(M,N) = alpha·op(A)·op(B) + beta·C, op(A) is (M,K), op(B) is (K,N); beta = 0 makes
+   *  C write-only. C is f32; A and B are f32 or bf16. At precision bf16 f32 operands are rounded to bf16
+   *  and the products summed in fp32; at fp32 a bf16 operand is widened. */
   gemm(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number,
        transA: boolean, transB: boolean, alpha: number, beta: number): void;
   /** y(M,N) += bias(N) broadcast over rows. */
@@ -73,13 +91,13 @@ export interface Backend {
   rope(x: Buf, pos: Ints, invFreq: Buf, M: number, nh: number, D: number, inverse: boolean): void;
   /** out(B,T,H,D) = softmax(q·kᵀ·scale + causal/pad mask)·v; lse(B,H,T) saved for backward. */
   attention(out: Buf, lse: Buf, a: AttentionArgs): void;
-  /** dq += , dk += , dv += (same shapes as q, k, v) given dout(B,T,H,D), out and lse. */
+  /** dq += , dk += , dv += (same shapes as q, k, v) given dout(B,T,H,D), out and lse; k and v f32. */
   attentionBackward(dq: Buf, dk: Buf, dv: Buf, dout: Buf, out: Buf, lse: Buf, a: AttentionArgs): void;
   /** out(n) = silu(gate)·up */
   siluMul(out: Buf, gate: Buf, up: Buf): void;
   /** dgate, dup (written, not accumulated) from dout. */
   siluMulBackward(dgate: Buf, dup: Buf, dout: Buf, gate: Buf, up: Buf): void;
-  /** out(M,C) = table[ids[m]] */
+  /** out(M,C) = table[ids[m]] (table f32 or bf16) */
   embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void;
   /** dtable[ids[m]] += dout[m] */
   embeddingBackward(dtable: Buf, dout: Buf, ids: Ints, M: number, C: number): void;

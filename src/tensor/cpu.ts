@@ -4,16 +4,30 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttentionArgs, Backend, Buf, Ints } from './backend.js';
+import type { AttentionArgs, Backend, Buf, DType, Ints, Precision } from './backend.js';
 import { TtrlError } from '../util/errors.js';
 
 class CpuBuf implements Buf {
+  readonly dtype = 'f32';
   constructor(readonly data: Float32Array) {}
   get n(): number { return this.data.length; }
 }
 
+/** A bf16 buffer: the top 16 bits of each float32. */
+class CpuHalfBuf implements Buf {
+  readonly dtype = 'bf16';
+  constructor(readonly half: Uint16Array) {}
+  get n(): number { return this.half.length; }
+}
+
 /** The Float32Array behind a CPU buffer. */
-export function arr(b: Buf): Float32Array { return (b as CpuBuf).data; }
+export function arr(b: Buf): Float32Array {
+  if (b.dtype !== 'f32') throw new TtrlError(`a ${b.dtype} buffer was given to a kernel that takes float32 only`);
+  return (b as CpuBuf).data;
+}
+
+/** The typed array behind a buffer of either dtype (for the kernels that take both). */
+function anyArr(b: Buf): Float32Array | Uint16Array { return b.dtype === 'bf16' ? (b as CpuHalfBuf).half : (b as CpuBuf).data; }
 
 type Native = Record<string, (...args: unknown[]) => unknown>;
 
@@ -43,30 +57,63 @@ function loadNative(): Native {
   return native;
 }
 
+/** What runs bf16 matrix products on this machine (the addon's answer, asked once). */
+export interface Bf16Support {
+  /** e.g. "oneDNN 2.6.3"; empty when the addon was built without oneDNN */
+  library: string;
+  /** the implementation oneDNN picks for a bf16 product, e.g. "brg:avx512_core_amx_bf16" */
+  impl: string;
+  /** whether it runs on the CPU's matrix units (AMX): then bf16 is the fast choice */
+  matrixUnits: boolean;
+  /** why bf16 is not the fast choice here (empty when it is) */
+  reason: string;
+}
+
+let bf16Support: Bf16Support | null = null;
+export function cpuBf16Support(): Bf16Support { return (bf16Support ??= loadNative().bf16Info!() as Bf16Support); }
+
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   private nat: Native;
 
-  constructor(threads = Number(process.env.TTRL_THREADS ?? os.availableParallelism())) {
+  constructor(threads = Number(process.env.TTRL_THREADS ?? os.availableParallelism()), readonly precision: Precision = 'fp32') {
     this.nat = loadNative();
     this.nat.setThreads!(Math.max(1, threads));
   }
 
-  alloc(n: number): Buf { return new CpuBuf(new Float32Array(n)); }
+  alloc(n: number, dtype: DType = 'f32'): Buf {
+    return dtype === 'bf16' ? new CpuHalfBuf(new Uint16Array(n)) : new CpuBuf(new Float32Array(n));
+  }
   fromHost(data: Float32Array): Buf { return new CpuBuf(data); }
   view(b: Buf, offset: number, n: number): Buf {
-    const d = arr(b);
+    const d = anyArr(b);
     if (offset < 0 || offset + n > d.length) throw new RangeError(`view [${offset}, ${offset + n}) outside buffer of ${d.length}`);
-    return new CpuBuf(d.subarray(offset, offset + n));
+    return d instanceof Uint16Array ? new CpuHalfBuf(d.subarray(offset, offset + n)) : new CpuBuf(d.subarray(offset, offset + n));
   }
   upload(dst: Buf, src: Float32Array, offset = 0): void { arr(dst).set(src, offset); }
-  read(b: Buf): Float32Array { return arr(b); }
-  copy(dst: Buf, src: Buf): void { arr(dst).set(arr(src)); }
+  read(b: Buf): Float32Array {
+    if (b.dtype === 'f32') return arr(b);
+    const out = new Float32Array(b.n);
+    this.nat.fromBf16!(out, anyArr(b));
+    return out;
+  }
+  copy(dst: Buf, src: Buf): void {
+    if (dst.dtype === src.dtype) { (anyArr(dst) as Float32Array).set(anyArr(src) as Float32Array); return; }
+    if (dst.n !== src.n) throw new RangeError(`copy of ${src.n} values into a buffer of ${dst.n}`);
+    if (dst.dtype === 'bf16') this.nat.toBf16!(anyArr(dst), arr(src));
+    else this.nat.fromBf16!(arr(dst), anyArr(src));
+  }
   fill(b: Buf, value: number): void { arr(b).fill(value); }
 
   gemm(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
-    this.nat.gemm!(arr(C), arr(A), arr(Bm), M, N, K, transA, transB, alpha, beta);
+    if (this.precision === 'bf16') {
+      this.nat.gemmBf16!(arr(C), anyArr(A), anyArr(Bm), M, N, K, transA, transB, alpha, beta);
+    } else {
+      this.nat.gemm!(arr(C), this.f32(A), this.f32(Bm), M, N, K, transA, transB, alpha, beta);
+    }
   }
+  /** An operand as float32: bf16 ones widened (only an fp32 backend handed a bf16 copy does this). */
+  private f32(b: Buf): Float32Array { return b.dtype === 'f32' ? arr(b) : this.read(b); }
   addBias(y: Buf, bias: Buf, M: number, N: number): void { this.nat.addBias!(arr(y), arr(bias), M, N); }
   biasBackward(dbias: Buf, dy: Buf, M: number, N: number): void { this.nat.biasBackward!(arr(dbias), arr(dy), M, N); }
   add(out: Buf, a: Buf, b: Buf): void { this.nat.add!(arr(out), arr(a), arr(b)); }
@@ -85,17 +132,21 @@ export class CpuBackend implements Backend {
   }
   private attnObj(a: AttentionArgs): object {
     const slots = a.slots ?? Int32Array.from({ length: a.B }, (_, i) => i);
-    return { ...a, q: arr(a.q), k: arr(a.k), v: arr(a.v), keyMask: arr(a.keyMask), slots };
+    return { ...a, q: arr(a.q), k: anyArr(a.k), v: anyArr(a.v), keyMask: arr(a.keyMask), slots };
   }
   attention(out: Buf, lse: Buf, a: AttentionArgs): void { this.nat.attention!(arr(out), arr(lse), this.attnObj(a)); }
   attentionBackward(dq: Buf, dk: Buf, dv: Buf, dout: Buf, out: Buf, lse: Buf, a: AttentionArgs): void {
+    arr(a.k); arr(a.v);  // float32 only: training keeps its keys and values in fp32
     this.nat.attentionBackward!(arr(dq), arr(dk), arr(dv), arr(dout), arr(out), arr(lse), this.attnObj(a));
   }
   siluMul(out: Buf, gate: Buf, up: Buf): void { this.nat.siluMul!(arr(out), arr(gate), arr(up)); }
   siluMulBackward(dgate: Buf, dup: Buf, dout: Buf, gate: Buf, up: Buf): void {
     this.nat.siluMulBackward!(arr(dgate), arr(dup), arr(dout), arr(gate), arr(up));
   }
-  embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void { this.nat.embedding!(arr(out), arr(table), ids, M, C); }
+  embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void {
+    if (table.dtype === 'bf16') this.nat.embeddingBf16!(arr(out), anyArr(table), ids, M, C);
+    else this.nat.embedding!(arr(out), arr(table), ids, M, C);
+  }
   embeddingBackward(dtable: Buf, dout: Buf, ids: Ints, M: number, C: number): void {
     this.nat.embeddingBackward!(arr(dtable), arr(dout), ids, M, C);
   }
@@ -110,6 +161,10 @@ export class CpuBackend implements Backend {
   }
 }
 
-let defaultBackend: CpuBackend | null = null;
-/** The process-wide CPU backend. */
-export function cpu(): CpuBackend { return (defaultBackend ??= new CpuBackend()); }
+const perPrecision = new Map<Precision, CpuBackend>();
+/** The process-wide CPU backend at a precision (fp32 unless asked). */
+export function cpu(precision: Precision = 'fp32'): CpuBackend {
+  let be = perPrecision.get(precision);
+  if (!be) { be = new CpuBackend(undefined, precision); perPrecision.set(precision, be); }
+  return be;
+}

@@ -11,10 +11,11 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttentionArgs, Backend, Buf, Ints } from './backend.js';
+import type { AttentionArgs, Backend, Buf, DType, Ints, Precision } from './backend.js';
 import { TtrlError } from '../util/errors.js';
 
 class CudaBuf implements Buf {
+  readonly dtype = 'f32';
   /** addr: device address of element 0 (a plain number: user-space addresses are < 2^47).
    *  owner: the addon's handle of the allocation, kept alive by every view of it. */
   constructor(readonly n: number, readonly addr: number, readonly owner: object) {}
@@ -110,6 +111,7 @@ export interface CudaOptions {
 
 export class CudaBackend implements Backend {
   readonly name: string;
+  readonly precision: Precision = 'fp32';
   /** The cuBLAS library in use (path and version), or null when GEMMs run on the built-in kernel. */
   readonly cublas: string | null;
   /** Why cuBLAS was not loaded, when gemm was 'auto' and it failed. */
@@ -133,7 +135,8 @@ export class CudaBackend implements Backend {
   }
 
   // ---- memory ---------------------------------------------------------------------------------------
-  alloc(n: number): Buf {
+  alloc(n: number, dtype: DType = 'f32'): Buf {
+    if (dtype !== 'f32') throw new TtrlError(`the ${this.name} backend has no ${dtype} buffers yet: use --precision fp32`);
     const owner = this.nat.alloc!(n) as object;
     return new CudaBuf(n, this.nat.addr!(owner) as number, owner);
   }

@@ -36,9 +36,9 @@ export class Optimizer {
     const bc1 = 1 - Math.pow(beta1, this.t), bc2 = 1 - Math.pow(beta2, this.t);
     for (const p of this.params.values()) {
       if (!p.grad) continue;
-      if (this.cfg.kind === 'sgd') { this.be.axpy(p.buf, p.grad, -lr); continue; }
-      const m = this.state(this.m, p), v = this.state(this.v, p);
-      this.be.adamw(p.buf, p.grad, m, v, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+      if (this.cfg.kind === 'sgd') this.be.axpy(p.buf, p.grad, -lr);
+      else this.be.adamw(p.buf, p.grad, this.state(this.m, p), this.state(this.v, p), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+      if (p.compute) this.be.copy(p.compute, p.buf);  // the bf16 compute copy follows the fp32 master
     }
   }
 

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/rl/config-io.js';
 import { train } from '../../src/rl/trainer.js';
-import { REWARD_MODES, LABEL_USING_MODES } from '../../src/rl/rewards.js';
+import { REWARD_MODE_NAMES } from '../../src/rl/rewards.js';
+import { REWARD_MODES } from '../../src/rl/reward.js';
 import { loadModel } from '../../src/model/model.js';
 import { tinyModelDir, taskData } from './tiny.js';
 
@@ -27,7 +28,7 @@ const steps = (dir: string) => fs.readFileSync(path.join(dir, 'metrics.jsonl'), 
 test('no leak: every label-free mode trains bit-identically with poisoned gold', async () => {
   const dir = await tinyModelDir();
   const clean = taskData(dir, 2), poisoned = taskData(dir, 2, true);
-  for (const mode of REWARD_MODES.filter((m) => m !== 'none' && !LABEL_USING_MODES.includes(m))) {
+  for (const mode of REWARD_MODE_NAMES.filter((m) => REWARD_MODES[m].trains && !REWARD_MODES[m].usesGold)) {
     const a = path.join(dir, `${mode}-a`), b = path.join(dir, `${mode}-b`);
     await train(cfgFor(dir, clean, mode), { out: a, quiet: true, report: false });
     await train(cfgFor(dir, poisoned, mode), { out: b, quiet: true, report: false });

@@ -8,7 +8,7 @@ import { certaintyReward, hybridGtRewards, type CertaintyMode } from '../../src/
 import { evolRewards, similarityMatrix } from '../../src/rl/evol.js';
 import { fillVerifyTemplate, parseVerdict, DEFAULT_VERIFY_TEMPLATE } from '../../src/rl/verify.js';
 import { pointBiserial, pseudoLabelAccuracy, collapseSignal, COLLAPSE_DEFAULTS } from '../../src/rl/diagnostics.js';
-import { rewardGroup } from '../../src/rl/step.js';
+import { rewardStep } from '../../src/rl/reward.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** softmax(row / T) by definition, float64. */
@@ -75,9 +75,10 @@ test('hybrid_gt: gold when some response is correct, else the majority, else gol
   assert.deepEqual(hybridGtRewards([0, 1, 0], [1, 0, 1], [true, true, true]), [0, 1, 0]);
   assert.deepEqual(hybridGtRewards([0, 0, 0], [1, 0, 1], [true, true, false]), [1, 0, 1]);
   assert.deepEqual(hybridGtRewards([0, 0], [0, 0], [false, false]), [0, 0]);
-  const g = rewardGroup(['\\boxed{3}', '\\boxed{3}', '\\boxed{4}'], { kind: 'hybrid_gt', gold: '9' }, 0);
-  assert.deepEqual(g.rewards, [1, 1, 0], 'nobody right: the majority decides');
-  assert.deepEqual(rewardGroup(['\\boxed{3}', '\\boxed{3}', '\\boxed{4}'], { kind: 'hybrid_gt', gold: '4' }, 0).rewards, [0, 0, 1]);
+  const resp = [['\\boxed{3}', '\\boxed{3}', '\\boxed{4}'].map((text) => ({ ids: [], text, logprobs: [], entropies: [], certainties: [], truncated: false }))];
+  assert.deepEqual(rewardStep(resp, 'hybrid_gt', { minVoteShare: 0 }, () => '9')[0]!.rewards, [1, 1, 0], 'nobody right: the majority decides');
+  assert.deepEqual(rewardStep(resp, 'hybrid_gt', { minVoteShare: 0 }, () => '4')[0]!.rewards, [0, 0, 1]);
+  assert.throws(() => rewardStep(resp, 'hybrid_gt', { minVoteShare: 0 }, null), /needs gold/);
 });
 
 /** EVOL-RL written out the slow way, loop by loop from the reward manager's description. */

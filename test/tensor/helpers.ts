@@ -115,3 +115,16 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
+
+/** x rounded to bfloat16 (nearest even; NaN stays NaN), as float32 values: the reference for the bf16 paths,
+ *  written from the format's definition (keep the top 16 bits of the float32, rounding on the low 16). */
+export function roundBf16(x: ArrayLike<number>): Float32Array {
+  const f = Float32Array.from(x), u = new Uint32Array(f.buffer);
+  for (let i = 0; i < u.length; i++) {
+    const b = u[i]!;
+    if ((b & 0x7fffffff) > 0x7f800000) continue;  // NaN
+    const low = b & 0xffff, up = b - low;
+    u[i] = (low > 0x8000 || (low === 0x8000 && (up & 0x10000))) ? (up + 0x10000) >>> 0 : up;
+  }
+  return f;
+}

@@ -1,0 +1,145 @@
+// bf16 matrix products: bf16 operands, fp32 accumulation and output, through oneDNN's matmul (AMX tiles
+// where the CPU has them), and the fp32 ↔ bf16 conversions. Built without oneDNN (TTRL_NO_DNNL), or where
+// oneDNN would pick a slow generic implementation, a product converts its bf16 operands back to fp32 and
+// runs OpenBLAS sgemm: the same math (bf16-rounded inputs, fp32 sums), only slower.
+#include "math.h"  // first: its pragma must precede the standard headers
+#include <cblas.h>
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+#ifndef TTRL_NO_DNNL
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+#include "bf16.h"
+
+namespace ttrl_cpu {
+
+// Round to nearest even; a NaN stays a (quiet) NaN instead of rounding into infinity.
+void toBf16(uint16_t* dst, const float* src, int64_t n) {
+#pragma omp parallel for simd if (n > kParMin)
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t u;
+    std::memcpy(&u, &src[i], 4);
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    dst[i] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u : rounded);
+  }
+}
+
+void fromBf16(float* dst, const uint16_t* src, int64_t n) {
+#pragma omp parallel for simd if (n > kParMin)
+  for (int64_t i = 0; i < n; i++) {
+    const uint32_t u = (uint32_t)src[i] << 16;
+    std::memcpy(&dst[i], &u, 4);
+  }
+}
+
+void embeddingBf16(float* out, const uint16_t* table, const int32_t* ids, int64_t M, int64_t C) {
+  for (int64_t m = 0; m < M; m++) fromBf16(out + m * C, table + (int64_t)ids[m] * C, C);
+}
+
+namespace {
+
+// The fallback: widen both operands (exact) and multiply in fp32.
+void GemmWidened(float* C, const uint16_t* A, const uint16_t* B, int M, int N, int K, bool ta, bool tb, float alpha,
+                 float beta) {
+  thread_local std::vector<float> a, b;
+  a.resize((size_t)M * K);
+  b.resize((size_t)K * N);
+  fromBf16(a.data(), A, (int64_t)M * K);
+  fromBf16(b.data(), B, (int64_t)K * N);
+  gemm(C, a.data(), b.data(), M, N, K, ta, tb, alpha, beta);
+}
+
+#ifndef TTRL_NO_DNNL
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+// oneDNN's generic implementations ("ref", "gemm:ref") run bf16 far slower than OpenBLAS runs fp32.
+bool Fast(const std::string& impl) { return impl.find("ref") == std::string::npos; }
+
+struct Prim {
+  bool fast = false;
+  dnnl::matmul mm;
+  dnnl::memory::desc a, b, c;
+};
+
+// One engine, stream and primitive cache per thread (the addon may run on worker threads). Primitives are
+// keyed by shape, transposition and the two scalars: creating one costs far more than a small product.
+struct Ctx {
+  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+  dnnl::stream str{eng};
+  std::unordered_map<std::string, Prim> cache;
+};
+Ctx& Context() { thread_local Ctx ctx; return ctx; }
+
+Prim Make(Ctx& cx, int M, int N, int K, bool ta, bool tb, float alpha, float beta, std::string* impl) {
+  Prim p;
+  p.a = dnnl::memory::desc({M, K}, dt::bf16, ta ? tag::ba : tag::ab);
+  p.b = dnnl::memory::desc({K, N}, dt::bf16, tb ? tag::ba : tag::ab);
+  p.c = dnnl::memory::desc({M, N}, dt::f32, tag::ab);
+  dnnl::primitive_attr attr;
+  if (alpha != 1.f) attr.set_output_scales(0, {alpha});
+  if (beta != 0.f) {  // beta = 0: C is write-only (no sum post-op reads it), as in BLAS
+    dnnl::post_ops po;
+    po.append_sum(beta);
+    attr.set_post_ops(po);
+  }
+  try {
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(p.a, p.b, p.c), attr, cx.eng);
+    const std::string name = pd.impl_info_str();
+    if (impl) *impl = name;
+    p.fast = Fast(name);
+    if (p.fast) p.mm = dnnl::matmul(pd);
+  } catch (const dnnl::error& e) {
+    if (impl) *impl = std::string("none (") + e.what() + ")";
+  }
+  return p;
+}
+#endif
+
+}  // namespace
+
+void gemmBf16(float* C, const uint16_t* A, const uint16_t* B, int M, int N, int K, bool ta, bool tb, float alpha,
+              float beta) {
+  if (M == 0 || N == 0 || K == 0) { gemm(C, nullptr, nullptr, M, N, K, ta, tb, alpha, beta); return; }
+#ifndef TTRL_NO_DNNL
+  Ctx& cx = Context();
+  const std::string key = std::to_string(M) + ',' + std::to_string(N) + ',' + std::to_string(K) + ',' +
+                          (ta ? 'T' : 'N') + (tb ? 'T' : 'N') + ',' + std::to_string(alpha) + ',' + std::to_string(beta);
+  auto it = cx.cache.find(key);
+  if (it == cx.cache.end()) {
+    if (cx.cache.size() >= 512) cx.cache.clear();  // many distinct shapes (varying lengths): start over
+    it = cx.cache.emplace(key, Make(cx, M, N, K, ta, tb, alpha, beta, nullptr)).first;
+  }
+  const Prim& p = it->second;
+  if (p.fast) {
+    dnnl::memory am(p.a, cx.eng, const_cast<uint16_t*>(A)), bm(p.b, cx.eng, const_cast<uint16_t*>(B)),
+        cm(p.c, cx.eng, C);
+    p.mm.execute(cx.str, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+    cx.str.wait();
+    return;
+  }
+#endif
+  GemmWidened(C, A, B, M, N, K, ta, tb, alpha, beta);
+}
+
+Bf16Info bf16Info() {
+  Bf16Info r;
+#ifdef TTRL_NO_DNNL
+  r.impl = "none";
+  r.reason = "the addon was built without oneDNN (libdnnl-dev missing: bash scripts/setup.sh, then npm run install)";
+#else
+  const dnnl_version_t* v = dnnl_version();
+  r.library = "oneDNN " + std::to_string(v->major) + '.' + std::to_string(v->minor) + '.' + std::to_string(v->patch);
+  Make(Context(), 256, 256, 256, false, true, 1.f, 0.f, &r.impl);
+  r.matrixUnits = r.impl.find("amx") != std::string::npos;
+  if (!Fast(r.impl)) r.reason = "oneDNN has no fast bf16 matmul on this CPU (it picks " + r.impl + ")";
+  else if (!r.matrixUnits) r.reason = "no AMX on this CPU: oneDNN picks " + r.impl + ", not faster than fp32";
+#endif
+  return r;
+}
+
+}  // namespace ttrl_cpu

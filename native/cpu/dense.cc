@@ -1,0 +1,94 @@
+// Matrix products (OpenBLAS), elementwise arithmetic and AdamW.
+#include "math.h"  // first: its pragma must precede the standard headers
+#include <cblas.h>
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
+#include "kernels.h"
+
+extern "C" void openblas_set_num_threads(int);
+
+namespace ttrl_cpu {
+
+void setThreads(int n) {
+  openblas_set_num_threads(n);
+  omp_set_num_threads(n);
+}
+
+void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha, float beta) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {  // BLAS leaves C untouched for K=0 with beta=1 but not all builds agree: do it by hand
+    // beta = 0 makes C write-only, as in BLAS: scaling by 0 would keep a NaN or Inf left in a scratch buffer
+    if (beta == 0.f) std::fill(C, C + (int64_t)M * N, 0.f);
+    else for (int64_t i = 0; i < (int64_t)M * N; i++) C[i] *= beta;
+    return;
+  }
+  if (M == 1 && !ta) {
+    // GEMV is faster than a 1-row GEMM in OpenBLAS for the decode of one sequence.
+    if (tb) cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, alpha, B, K, A, 1, beta, C, 1);
+    else cblas_sgemv(CblasRowMajor, CblasTrans, K, N, alpha, B, N, A, 1, beta, C, 1);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha,
+              A, ta ? M : K, B, tb ? K : N, beta, C, N);
+}
+
+// y(M,N) += bias(N)
+void addBias(float* y, const float* b, int64_t M, int64_t N) {
+#pragma omp parallel for if (M * N > kParMin)
+  for (int64_t i = 0; i < M; i++) {
+    float* r = y + i * N;
+    for (int64_t j = 0; j < N; j++) r[j] += b[j];
+  }
+}
+
+// dbias(N) += Σ_rows dy(M,N)
+void biasBackward(float* db, const float* dy, int64_t M, int64_t N) {
+  for (int64_t i = 0; i < M; i++) {
+    const float* r = dy + i * N;
+    for (int64_t j = 0; j < N; j++) db[j] += r[j];
+  }
+}
+
+// out = a + b (out may alias a or b)
+void add(float* o, const float* a, const float* b, int64_t n) {
+#pragma omp parallel for if (n > kParMin)
+  for (int64_t i = 0; i < n; i++) o[i] = a[i] + b[i];
+}
+
+// y += alpha·x, rounded as fl(y + fl(alpha·x)) (no FMA), so a plain SGD step is bit-exact with its spec.
+__attribute__((optimize("fp-contract=off")))
+void axpy(float* y, const float* x, float alpha, int64_t n) {
+#pragma omp parallel for if (n > kParMin)
+  for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+void scale(float* x, float alpha, int64_t n) {
+#pragma omp parallel for if (n > kParMin)
+  for (int64_t i = 0; i < n; i++) x[i] *= alpha;
+}
+
+double sumSquares(const float* x, int64_t n) {
+  double s = 0;
+#pragma omp parallel for reduction(+ : s) if (n > kParMin)
+  for (int64_t i = 0; i < n; i++) s += (double)x[i] * x[i];
+  return s;
+}
+
+// p −= lr·(m̂/(sqrt(v̂)+eps) + wd·p), decoupled weight decay (as torch.optim.AdamW).
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps,
+           double wd, double bc1, double bc2) {
+  // Scalar coefficients in double, then rounded once to float, as torch computes them in Python: in float32,
+  // 1 − 0.999f is 0.00099998713, which would make v 1.3e-5 (relative) off torch's.
+  const float decay = (float)(1.0 - lr * wd), fb1 = (float)b1, fb2 = (float)b2, c1 = (float)(1.0 - b1),
+              c2 = (float)(1.0 - b2), step = (float)(lr / bc1), sbc2 = (float)std::sqrt(bc2), feps = (float)eps;
+#pragma omp parallel for if (n > kParMin)
+  for (int64_t i = 0; i < n; i++) {
+    p[i] *= decay;
+    m[i] = fb1 * m[i] + c1 * g[i];
+    v[i] = fb2 * v[i] + c2 * g[i] * g[i];
+    p[i] -= step * m[i] / (std::sqrt(v[i]) / sbc2 + feps);
+  }
+}
+
+}  // namespace ttrl_cpu

@@ -1,0 +1,60 @@
+// The CPU kernels (dense.cc, transformer.cc, loss.cc, attention.cc) on raw pointers; addon.cc is the N-API
+// glue that unwraps the Float32Arrays and checks what JS can get wrong (ids in range). Every call runs to
+// completion on OpenMP threads (matrix products on OpenBLAS's). The contracts (written vs accumulated,
+// shapes) are those of src/tensor/backend.ts. Forward and backward of each layer sit side by side.
+//
+// B=batch, T=query tokens, S=key slots, H=query heads, G=KV heads, D=head dim, M=rows, N/C=cols, K=inner,
+// V=vocab.
+#pragma once
+#include <cstdint>
+
+namespace ttrl_cpu {
+
+// ---- dense.cc -------------------------------------------------------------------------------------------
+/** Threads for OpenBLAS and OpenMP alike. */
+void setThreads(int n);
+/** C(M,N) = alpha·op(A)·op(B) + beta·C, row-major; beta = 0 makes C write-only. */
+void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool transA, bool transB, float alpha,
+          float beta);
+void addBias(float* y, const float* bias, int64_t M, int64_t N);
+void biasBackward(float* dbias, const float* dy, int64_t M, int64_t N);
+void add(float* out, const float* a, const float* b, int64_t n);
+void axpy(float* y, const float* x, float alpha, int64_t n);
+void scale(float* x, float alpha, int64_t n);
+double sumSquares(const float* x, int64_t n);
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps,
+           double wd, double bc1, double bc2);
+
+// ---- transformer.cc -------------------------------------------------------------------------------------
+void rmsnorm(float* out, float* rstd, const float* x, const float* w, int64_t M, int64_t C, float eps);
+void rmsnormBackward(float* dx, float* dw, const float* dout, const float* x, const float* w, const float* rstd,
+                     int64_t M, int64_t C);
+void rope(float* x, const int32_t* pos, const float* invFreq, int64_t M, int64_t nh, int64_t D, bool inverse);
+void siluMul(float* out, const float* gate, const float* up, int64_t n);
+void siluMulBackward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, int64_t n);
+/** ids must lie in [0, rows of table): the glue checks them. */
+void embedding(float* out, const float* table, const int32_t* ids, int64_t M, int64_t C);
+void embeddingBackward(float* dtable, const float* dout, const int32_t* ids, int64_t M, int64_t C);
+
+// ---- loss.cc --------------------------------------------------------------------------------------------
+/** ent may be null; targets < V (the glue checks), negative = no target. */
+void logSoftmaxGather(float* lp, float* ent, const float* logits, const int32_t* targets, int64_t M, int64_t V);
+/** dlogits may alias logits; dent may be null. */
+void logSoftmaxGatherBackward(float* dlogits, const float* logits, const int32_t* targets, const float* dlp,
+                              const float* dent, int64_t M, int64_t V);
+
+// ---- attention.cc ---------------------------------------------------------------------------------------
+struct Attn {
+  int64_t B, T, S, H, G, D;
+  const float *q, *k, *v, *keyMask;  // (B,T,H,D), (rows,S,G,D) ×2, (rows,S)
+  const uint16_t *kh = nullptr, *vh = nullptr;  // bf16 keys / values in place of k, v (forward only)
+  const int32_t* qStart;             // (B) position of each row's first query
+  const int32_t* slots;              // (B) cache row of batch row b
+  float scale;
+};
+/** Reads kh / vh when set (a bf16 KV cache), else k / v. */
+void attention(float* out, float* lse, const Attn& a);
+void attentionBackward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
+                       const Attn& a);
+
+}  // namespace ttrl_cpu
