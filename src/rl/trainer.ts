@@ -24,7 +24,7 @@ import { buildRunPlan, type RunPlan } from './plan.js';
 import { localEngine, rollout, type RolloutEngine, type Response } from './rollout.js';
 import { deriveSeed } from '../util/rng.js';
 import { REWARD_MODES, rewardStep, type RewardExtras } from './reward.js';
-import { goldDiagnostics, collapseSignal, collapseInputsOf, type CollapseInputs } from './diagnostics.js';
+import { goldDiagnostics, collapseSignal, collapseInputsOf, COLLAPSE_DEFAULTS, type CollapseInputs, type CollapseSettings } from './diagnostics.js';
 import { verifyResponses, embedResponses } from './judge.js';
 import { learnStep, type Learner } from './learn.js';
 import { stepRecord, stepLogLine, type StepLine } from './record.js';
@@ -45,6 +45,8 @@ export interface TrainOptions {
   report?: boolean;
   /** Where the models live (default: the CPU backend). */
   backend?: Backend;
+  /** The collapse signal's thresholds (default COLLAPSE_DEFAULTS; tests make it fire on purpose). */
+  collapse?: CollapseSettings;
 }
 
 export interface TrainResult {
@@ -75,6 +77,7 @@ interface Run extends Learner {
   collapseHistory: CollapseInputs[];
   /** The collapse warning is printed once. */
   collapseWarned: boolean;
+  collapseSettings: CollapseSettings;
 }
 
 function promptIdsOf(tok: Tok, plan: RunPlan, question: string, where: string): number[] {
@@ -136,7 +139,7 @@ async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
     evalPrompts: labeled?.map((x, i) => ({ ids: promptIdsOf(tok, plan, x.prompt, `eval #${i}`), answer: x.answer })) ?? [],
     engine: localEngine(policy, decode),
     judgePromptIds: (text) => buildPrompt(tok, text, { ...plan.prompt.options, suffix: '' }).ids,
-    collapseHistory: readCollapseHistory(metricsFile), collapseWarned: false,
+    collapseHistory: readCollapseHistory(metricsFile), collapseWarned: false, collapseSettings: o.collapse ?? COLLAPSE_DEFAULTS,
   };
 }
 
@@ -187,7 +190,7 @@ async function trainStep(run: Run, batch: Batch): Promise<StepLine> {
     REWARD_MODES[plan.reward.mode].usesGold ? (p) => goldOf(p)! : null, judgeStep(run, idx, responses, step));
   const diag = goldDiagnostics(groups, idx.map((_, p) => goldOf(p)));
   run.collapseHistory.push(collapseInputsOf(responses, groups));
-  const collapse = collapseSignal(run.collapseHistory);
+  const collapse = collapseSignal(run.collapseHistory, run.collapseSettings);
   if (collapse.fired && !run.collapseWarned) {
     run.collapseWarned = true;
     process.stderr.write(`warning: collapse signal at step ${step}: ${collapse.reason}\n`);

@@ -45,3 +45,34 @@ test('no leak: every label-free mode trains bit-identically with poisoned gold',
     assert.equal(s.collapse, false);
   }
 });
+
+test('stop_on_collapse: the firing step is not trained, later checkpoints are dropped, the earlier one is kept', async () => {
+  const dir = await tinyModelDir();
+  const data = taskData(dir, 8);
+  const cfg = loadConfig(null, {
+    'model.path': dir, 'data.path': data, 'data.prompts_per_step': 2, 'rollout.n_votes': 4, 'rollout.n_train': 4,
+    'rollout.max_response_len': 8, 'optim.mini_batch': 4, 'optim.micro_batch': 4, 'optim.lr': 1e-3, 'eval.every': 0,
+    'eval.at_start': false, 'run.episodes': 1, 'run.seed': 5, 'run.save_every': 1, 'run.stop_on_collapse': true,
+  });
+  // thresholds that any run meets once the 2-step baseline is set: the signal fires at step 3
+  const always = { baselineSteps: 2, entropyFrac: 1e9, distinctFrac: 1e9, minVoteShare: 0 };
+  const out = path.join(dir, 'run');
+  const res = await train(cfg, { out, quiet: true, report: false, collapse: always });
+  assert.equal(res.collapseStep, 3);
+  assert.equal(res.stopped, true);
+  const recs = steps(out);
+  assert.deepEqual(recs.map((r) => [r.step, r.collapse]), [[1, false], [2, false], [3, true]]);
+  assert.equal(recs[2].loss, null, 'no update at the firing step');
+  // the weights after step 2 drew the collapsed rollouts: only step-1 is kept, and no final/
+  assert.deepEqual(fs.readdirSync(path.join(out, 'checkpoints')), ['step-1']);
+  assert.ok(!fs.existsSync(path.join(out, 'final')));
+  // without stop_on_collapse the same signal only marks the steps
+  const keepGoing = loadConfig(null, {
+    'model.path': dir, 'data.path': data, 'data.prompts_per_step': 2, 'rollout.n_votes': 4, 'rollout.n_train': 4,
+    'rollout.max_response_len': 8, 'optim.mini_batch': 4, 'optim.micro_batch': 4, 'eval.every': 0, 'eval.at_start': false,
+    'run.episodes': 1, 'run.seed': 5,
+  });
+  const cont = await train(keepGoing, { out: path.join(dir, 'cont'), quiet: true, report: false, collapse: always });
+  assert.equal(cont.collapseStep, undefined);
+  assert.deepEqual(steps(path.join(dir, 'cont')).map((r) => r.collapse), [false, false, true, true]);
+});
