@@ -144,12 +144,14 @@ export class Model {
   }
 
   /** Marks the model frozen (a reference model: no parameter gradients). At precision bf16 its matrices are
-   *  then held in bf16 only, their fp32 copies dropped: half the memory, the same products. */
+   *  then held in bf16 only, their fp32 copies dropped: half the memory, the same outputs as the live model
+   *  at bf16. The embedding table stays fp32 (its lookup feeds the first layer unrounded, as the live
+   *  model's does), with a bf16 copy when it is also the (tied) head. */
   freeze(): void {
     this.trainable = false;
     if (this.be.precision !== 'bf16') return;
     for (const p of this.params.values()) {
-      if (p.shape.length !== 2) continue;
+      if (p.shape.length !== 2 || p === this.embed) continue;
       p.buf = this.mat(p);
       p.compute = undefined;
       p.grad = null;
