@@ -97,10 +97,10 @@ export const CHART_DEFS: ChartDef[] = [
     ],
   },
   {
-    id: 'reward', title: 'Mean reward and vote share', y: PCT('share'),
-    about: 'mean reward = share of responses agreeing with the voted label; vote share = the winner\'s share of votes',
+    id: 'reward', title: 'Mean reward and vote share', y: PCT('share'), y2: NUM('mean reward'),
+    about: 'mean reward on the right (ttrl: share of responses agreeing with the voted label; other modes: their own scale); vote share = the winner\'s share of votes',
     metrics: [
-      { source: 'step', field: 'reward_mean', label: 'mean reward' },
+      { source: 'step', field: 'reward_mean', label: 'mean reward', axis: 'y2' },
       { source: 'step', field: 'vote_share', label: 'vote share' },
       { source: 'step', field: 'no_answer_frac', label: 'no answer' },
     ],
