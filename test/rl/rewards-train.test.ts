@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/rl/config-io.js';
+import { loadConfig, parseConfig } from '../../src/rl/config-io.js';
 import { train } from '../../src/rl/trainer.js';
 import { REWARD_MODE_NAMES } from '../../src/rl/rewards.js';
 import { REWARD_MODES } from '../../src/rl/reward.js';
@@ -75,4 +75,11 @@ test('stop_on_collapse: the firing step is not trained, later checkpoints are dr
   const cont = await train(keepGoing, { out: path.join(dir, 'cont'), quiet: true, report: false, collapse: always });
   assert.equal(cont.collapseStep, undefined);
   assert.deepEqual(steps(path.join(dir, 'cont')).map((r) => r.collapse), [false, false, true, true]);
+});
+
+test('self_certainty with remote rollouts is refused at config time (no full logits there)', () => {
+  const raw = (mode: string) => ({ model: { path: 'm' }, data: { path: 'd.jsonl' }, run: { episodes: 1 }, reward: { mode },
+    rollout: { engine: { kind: 'openai', urls: ['http://127.0.0.1:1/v1'] } } });
+  assert.throws(() => parseConfig(raw('self_certainty'), 'test'), /reward\.mode.*self_certainty needs the full logits/s);
+  assert.doesNotThrow(() => parseConfig(raw('token_level_entropy'), 'test'));
 });
