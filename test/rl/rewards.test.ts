@@ -10,6 +10,7 @@ import { fillVerifyTemplate, parseVerdict, DEFAULT_VERIFY_TEMPLATE } from '../..
 import { pointBiserial, pseudoLabelAccuracy, collapseSignal, COLLAPSE_DEFAULTS } from '../../src/rl/diagnostics.js';
 import { rewardStep } from '../../src/rl/reward.js';
 import { Rng } from '../../src/util/rng.js';
+import { cpu } from '../../src/tensor/cpu.js';
 
 /** softmax(row / T) by definition, float64. */
 function probs(row: ArrayLike<number>, T: number): number[] {
@@ -31,6 +32,20 @@ test('sampler: per-token entropy and self-certainty equal their definitions on l
       const kl = p.reduce((a, x) => a + (1 / V) * Math.log((1 / V) / x), 0);  // KL(U || p) term by term
       close(d.entropy, H, 1e-9, `entropy T=${T}`);
       close(d.certainty, kl, 1e-9, `self-certainty T=${T}`);
+    }
+  }
+});
+
+test('backend sampleRows (the native sampling kernel): per-row entropy and self-certainty equal the definitions', () => {
+  const V = 300, B = 6, rng = new Rng(21), be = cpu();
+  const logits = Float32Array.from({ length: B * V }, (_, i) => rng.normal() * [0.5, 3, 9][Math.floor(i / V) % 3]!);
+  for (const T of [1, 0.7, 0]) {
+    const out = { tokens: new Int32Array(B), logprobs: new Float64Array(B), entropies: new Float64Array(B), certainties: new Float64Array(B) };
+    be.sampleRows(be.fromHost(logits), V, B, null, { temperature: T, topP: 0.9, topK: 0, minP: 0 }, Float64Array.from({ length: B }, () => rng.next()), out);
+    for (let b = 0; b < B; b++) {
+      const p = probs(logits.subarray(b * V, (b + 1) * V), T || 1);
+      close(out.entropies[b]!, -p.reduce((a, x) => a + (x > 0 ? x * Math.log(x) : 0), 0), 1e-9, `entropy row ${b} T=${T}`);
+      close(out.certainties[b]!, p.reduce((a, x) => a - Math.log(V * x) / V, 0), 1e-9, `self-certainty row ${b} T=${T}`);
     }
   }
 });
