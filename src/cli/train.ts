@@ -4,6 +4,7 @@ import { loadConfig, configArgOptions, overridesFromArgs, describeConfig } from 
 import { train } from '../rl/trainer.js';
 import { SIGNAL_EXIT } from '../rl/interrupt.js';
 import { TtrlError } from '../util/errors.js';
+import { REWARD_MODE_NAMES, REWARD_MODE_HELP } from '../rl/rewards.js';
 import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 
 const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE ...]
@@ -16,6 +17,9 @@ const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE
   --overwrite        replace the run already in the run directory (without it such a folder is refused)
   --quiet            no progress output
 ${DEVICE_HELP}
+
+reward modes (--reward.mode; docs/rl.md has the exact definitions):
+${REWARD_MODE_NAMES.map((m) => `  ${m.padEnd(25)}${REWARD_MODE_HELP[m]}`).join('\n')}
 
 config keys (default, source):`;
 
@@ -43,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     backend: getBackend(parseDevice(v.device)),
   });
   if (res.signal) return SIGNAL_EXIT[res.signal];  // the trainer has said where the checkpoint is
+  if (res.collapseStep !== undefined) return 0;  // the trainer has said which checkpoint is kept
   process.stderr.write(`done: ${res.steps} steps in ${res.runDir}\n`);
   return 0;
 }

@@ -4,6 +4,7 @@
 // their path. Loading, CLI overrides and dumping are in config-io.ts.
 import path from 'node:path';
 import * as z from 'zod';
+import { REWARD_MODE_NAMES } from './rewards.js';
 import { SAMPLING_RULES } from '../sample/params.js';
 import { LORA_MODULES, DEFAULT_LORA } from '../model/lora.js';
 
@@ -65,8 +66,11 @@ export const RolloutConfig = z.strictObject({
 });
 
 export const RewardConfig = z.strictObject({
-  mode: z.enum(['ttrl', 'oracle', 'none']).default('ttrl').describe('ttrl: majority-vote label; oracle: gold label (upper bound, uses labels); none: no updates (baseline) [ttrl]'),
-  min_vote_share: share().default(0).describe('skip a prompt whose winning answer has a smaller vote share; 0 = off [ttrl safeguard, not in the paper]'),
+  mode: z.enum(REWARD_MODE_NAMES).default('ttrl').describe(`${REWARD_MODE_NAMES.join(' | ')}: how responses are rewarded (each described under "reward modes"; oracle and hybrid_gt use labels) [TTRL; URLVR ttrl_utils.py]`),
+  min_vote_share: share().default(0).describe('skip a prompt whose winning answer has a smaller vote share (ttrl, evol); 0 = off [ttrl safeguard, not in the paper]'),
+  verify_template: z.string().min(1).nullable().default(null).describe('self_verify: judge prompt with {question} and {response}; null = the math default (src/rl/verify.ts) [ttrl; URLVR uses a countdown prompt]'),
+  verify_temperature: z.number().min(0).default(0.5).describe('self_verify: judge sampling temperature [URLVR apply_self_verify]'),
+  verify_max_len: posInt().nullable().default(null).describe('self_verify: judge tokens at most; null = rollout.max_response_len [ttrl; URLVR 4096]'),
 });
 
 export const AlgorithmConfig = z.strictObject({
@@ -114,6 +118,7 @@ export const RunConfig = z.strictObject({
   seed: z.int().min(0).default(0).describe('seed for shuffling, selection and sampling [ttrl]'),
   episodes: posInt().nullable().default(null).describe('epochs over the data; null = the dataset preset (MATH-500 10, AMC 30, AIME 80) [TTRL.md]'),
   save_every: z.int().min(0).default(0).describe('checkpoint every this many steps; 0 = only at the end [ttrl]'),
+  stop_on_collapse: z.boolean().default(false).describe('stop when the label-free collapse signal fires and keep the last good checkpoint (docs/rl.md) [ttrl]'),
 });
 
 /** The sections, in file order. Every section may be omitted except that model.path and data.path are required. */
@@ -163,6 +168,9 @@ function crossChecks(c: RawConfig, ctx: z.RefinementCtx): void {
   if (c.optim.min_lr > c.optim.lr) fail('optim.min_lr', `must be ≤ optim.lr (${c.optim.min_lr} > ${c.optim.lr})`);
   const eng = c.rollout.engine;
   if (eng.kind === 'openai' && eng.urls.length === 0) fail('rollout.engine', 'kind openai needs urls: [http://HOST:PORT/v1, ...]');
+  if (eng.kind === 'openai' && c.reward.mode === 'self_certainty') {
+    fail('reward.mode', 'self_certainty needs the full logits at sampling time: use rollout.engine.kind local (remote rollouts give log-probs and entropies only)');
+  }
   if (eng.kind === 'openai' && eng.weight_sync === 'lora' && c.model.lora === null) fail('rollout.engine', "weight_sync 'lora' sends the trained adapter: it needs model.lora (or use disk)");
   if (c.rollout.temperature === 0 && c.rollout.n_votes > 1 && c.reward.mode !== 'none') {
     fail('rollout.temperature', 'greedy rollouts make all votes identical; use a temperature > 0 (TTRL: 1.0)');

@@ -18,6 +18,7 @@ import type { LrSchedule } from './schedule.js';
 import type { EvalSettings } from './evaluate.js';
 import type { MiniBatchInfo, UpdateConfig } from './update.js';
 import { REWARD_MODES, type RewardMode } from './reward.js';
+import { DEFAULT_VERIFY_TEMPLATE } from './verify.js';
 import type { RemoteSettings } from './remote.js';
 
 /** Salt of the evaluation's sampling streams: every evaluation of a run (and the demo's base) draws the same. */
@@ -49,7 +50,13 @@ export interface RunPlan {
     remote: RemoteSettings | null;
   };
   /** trains: whether the policy is updated (reward.mode none is the no-update baseline). */
-  reward: { mode: RewardMode; minVoteShare: number; trains: boolean };
+  reward: {
+    mode: RewardMode; minVoteShare: number; trains: boolean;
+    /** self_verify's judge: prompt template ({question}, {response}) and its sampling. */
+    verify: { template: string; sampling: SamplingParams };
+  };
+  /** Stop when the label-free collapse signal fires (run.stop_on_collapse). */
+  stopOnCollapse: boolean;
   advantage: { options: AdvantageOptions; eps: number };
   /** The update's options except the step's learning rate. */
   update: Omit<UpdateConfig, 'lr'>;
@@ -134,7 +141,16 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
         maxInflight: r.engine.max_inflight, timeoutMs: r.engine.timeout_s * 1000, retries: r.engine.retries,
       },
     },
-    reward: { mode: cfg.reward.mode, minVoteShare: cfg.reward.min_vote_share, trains: REWARD_MODES[cfg.reward.mode].trains },
+    reward: {
+      mode: cfg.reward.mode, minVoteShare: cfg.reward.min_vote_share, trains: REWARD_MODES[cfg.reward.mode].trains,
+      verify: {
+        template: cfg.reward.verify_template ?? DEFAULT_VERIFY_TEMPLATE,
+        sampling: resolveSampling({
+          temperature: cfg.reward.verify_temperature, topP: 1, maxNewTokens: cfg.reward.verify_max_len ?? r.max_response_len, eosIds,
+        }, 'reward.verify'),
+      },
+    },
+    stopOnCollapse: cfg.run.stop_on_collapse,
     advantage: { options: advantageOptionsOf(cfg), eps: cfg.algorithm.adv_eps },
     update: {
       objective: (mini) => ppoObjectiveConfigOf(cfg, mini),

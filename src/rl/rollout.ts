@@ -12,8 +12,11 @@ import { keptIndices } from './learn.js';
 import type { RunPlan } from './plan.js';
 import { voteStopReason } from './vote-stop.js';
 
-/** One sampled response: token ids, text, rollout log-probs (log softmax(logits/T) of each token), cut off? */
-export interface Response { ids: number[]; text: string; logprobs: number[]; truncated: boolean }
+/**
+ * One sampled response: token ids, text, and per token at the rollout temperature over the full vocabulary
+ * (sample/kernel.ts): the log-prob of the drawn token, the entropy and the self-certainty; cut off?
+ */
+export interface Response { ids: number[]; text: string; logprobs: number[]; entropies: number[]; certainties: number[]; truncated: boolean }
 
 /** n responses for one prompt; `key` names its random streams (the prompt's index in the data); they are
  *  its responses first, first + 1, ... (default 0: an engine must honour it for adaptive voting). */
@@ -45,7 +48,8 @@ export function localEngine(policy: Model, decode: Decode): RolloutEngine {
       const out = await sampleBatchAsync(policy, requests, sampling,
         { seed, decoder: { decode }, onProgress: hooks.onProgress, shouldStop: hooks.shouldStop });
       return out && out.map((g) => g.map((s) => ({
-        ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, truncated: s.finishReason === 'length',
+        ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, entropies: s.entropies, certainties: s.certainties,
+        truncated: s.finishReason === 'length',
       })));
     },
   };

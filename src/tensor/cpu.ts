@@ -157,7 +157,8 @@ export class CpuBackend implements Backend {
     this.nat.logSoftmaxGatherBackward!(arr(dlogits), arr(logits), targets, arr(dlp), dent ? arr(dent) : null, M, V);
   }
   sampleRows(logits: Buf, V: number, B: number, rows: Ints | null, p: TokenPolicy, u: Float64Array, out: Draws): void {
-    this.nat.sampleRows!(arr(logits), V, rows, B, p.temperature, p.topP, p.topK, p.minP, u, out.tokens, out.logprobs);
+    this.nat.sampleRows!(arr(logits), V, rows, B, p.temperature, p.topP, p.topK, p.minP, u, out.tokens, out.logprobs,
+      out.entropies ?? null, out.certainties ?? null);
   }
   adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void {
     this.nat.adamw!(arr(p), arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);

@@ -22,7 +22,7 @@ const fakeEngine = (calls: number[][]): RolloutEngine => ({
     calls.push(reqs.map((q) => q.n));
     return reqs.map((q) => Array.from({ length: q.n }, (_, j): Response => {
       const idx = (q.first ?? 0) + j;
-      return { ids: [q.key, idx], text: `so the answer is \\boxed{${answerOf(q.key, idx, seed)}}`, logprobs: [0, 0], truncated: false };
+      return { ids: [q.key, idx], text: `so the answer is \\boxed{${answerOf(q.key, idx, seed)}}`, logprobs: [0, 0], entropies: [0, 0], certainties: [0, 0], truncated: false };
     }));
   },
 });

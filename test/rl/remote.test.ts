@@ -96,6 +96,9 @@ test('a server that serves other weights is re-synced before its samples are use
   assert.deepEqual(got.map((g) => g.map((r) => r.text)), want.map((g) => g.map((r) => r.text)));
   const lpDiff = Math.max(...got.flatMap((g, i) => g.flatMap((r, j) => r.logprobs.map((x, t) => Math.abs(x - want[i]![j]!.logprobs[t]!)))));
   assert.ok(lpDiff < 1e-4, `recomputed log-probs differ from the sampler's by ${lpDiff}`);
+  // the rescoring forward's entropies equal the sampler's per-token entropies (token_level_entropy on remote rollouts)
+  const entDiff = Math.max(...got.flatMap((g, i) => g.flatMap((r, j) => r.entropies.map((x, t) => Math.abs(x - want[i]![j]!.entropies[t]!)))));
+  assert.ok(entDiff < 1e-4 && got[0]![0]!.entropies.length === got[0]![0]!.ids.length, `recomputed entropies differ by ${entDiff}`);
   assert.ok(logs.some((l) => /weight_version stale/.test(l)), `the stale server was noticed: ${logs.join(' | ')}`);
   assert.deepEqual(await (await fetch(`${s.url}/get_weight_version`)).json(), { weight_version: 'step-7' });
   // nothing listening: the run stops with one clear error naming the URL
