@@ -142,8 +142,8 @@ function crossChecks(c: RawConfig, ctx: z.RefinementCtx): void {
   if (c.rollout.temperature === 0 && c.rollout.n_votes > 1 && c.reward.mode !== 'none') {
     fail('rollout.temperature', 'greedy rollouts make all votes identical; use a temperature > 0 (TTRL: 1.0)');
   }
-  if (c.rollout.adaptive_votes && (c.reward.mode !== 'ttrl' || c.reward.min_vote_share > 0)) {
-    fail('rollout.adaptive_votes', 'stops on the majority label: needs reward.mode=ttrl and reward.min_vote_share=0');
+  if (c.rollout.adaptive_votes && c.reward.mode !== 'ttrl') {
+    fail('rollout.adaptive_votes', 'stops on the majority label: needs reward.mode=ttrl');
   }
   if (c.run.episodes === null && presetEpisodes(c.data.path) === null) {
     const names = EPISODE_PRESETS.map((p) => `${p.name} ${p.episodes}`).join(', ');

@@ -55,9 +55,8 @@ test('adaptive voting draws a prefix of the fixed rollout and stops each prompt 
   }
 });
 
-test('config: adaptive_votes needs reward.mode=ttrl and no vote-share threshold', () => {
+test('config: adaptive_votes needs reward.mode=ttrl', () => {
   const base = ['model.path=m', 'data.path=AIME-TTT.json', 'rollout.adaptive_votes=true'];
   assert.throws(() => loadConfig(null, [...base, 'reward.mode=oracle']), /rollout\.adaptive_votes/);
-  assert.throws(() => loadConfig(null, [...base, 'reward.min_vote_share=0.5']), /rollout\.adaptive_votes/);
   assert.equal(loadConfig(null, base).rollout.adaptive_votes, true);
 });
