@@ -54,7 +54,7 @@ function samplerSteps(model: Model, B: number, steps: number): { ms: number[]; l
 }
 
 export async function benchRollout(ctx: SectionContext): Promise<object> {
-  const model = ctx.model(), steps = ctx.quick ? 3 : 10;
+  const model = ctx.model(), steps = ctx.quick ? 3 : 6;
   const out: Record<string, object> = {};
   let samplingShare = 0;
   const over: Record<string, number> = {};
