@@ -173,6 +173,9 @@ export async function benchRace(s: RaceSettings = DEFAULT_RACE, log: (m: string)
     await llama.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  // llama.cpp's thread pool spin-waits at barriers: on an oversubscribed machine its decode collapses by
+  // orders of magnitude (seen here: 100 s per one-sequence step at load 25 on 2 cores), so no fair ratio
+  const load = Math.max(before[0]!, os.loadavg()[0]!), cores = os.availableParallelism();
   const unbatched = Object.entries(out).flatMap(([p, r]) => ((r as { llamaCpp: DecodeRun[] }).llamaCpp)
     .filter((x) => !x.oneBatchPerStep).map((x) => `${p}/${x.sequences}`));
   return {
@@ -181,6 +184,7 @@ export async function benchRace(s: RaceSettings = DEFAULT_RACE, log: (m: string)
     loadavg: { before, after: os.loadavg() },
     ...out,
     ratio: ratios,
+    ...(load > cores ? { oversubscribed: `load average ${load.toFixed(1)} on ${cores} cores: llama.cpp's spinning threads collapse, the ratios are not a fair comparison` } : {}),
     ...(unbatched.length ? { notBatched: `llama.cpp did not decode all sequences in one batch per step for ${unbatched.join(', ')}: no ratio printed there` } : {}),
     goals: { '1': '≥ 1.0', '16': '≥ 1.5', '64': '≥ 1.5' },
   };
