@@ -10,6 +10,9 @@
 //   decode   8 single-token steps of 64 sequences at context 256
 // plus optional sections other parts of ttrl add, each run when its compiled file exists:
 //   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCppSection (the race), bench/sample.ts → benchSample,
+//   bench/serve.ts → benchServe (ttrl serve at 1/8/32 clients vs in-process sampling),
+//   bench/lora.ts → benchLora (LoRA vs full fine-tuning on a Qwen2.5-1.5B shape, child processes),
+//   bench/qwen3.ts → benchQwen3 (one `ttrl train` step of a Qwen3-0.6B shape with the real Qwen3 tokenizer),
 //   bench/rollout.ts → benchRollout (sampler vs bare model.step) and benchStep (one TTRL step),
 //   each `async (ctx: SectionContext) => JSON-able result` (bench/section.ts; one taking no argument works too).
 //   The result lands in sections.<name>; a throw is recorded as { failed } and the run goes on.
@@ -33,6 +36,9 @@ const OPTIONAL: Record<string, [file: string, fn: string]> = {
   grade: ['./grade.js', 'benchGrade'],
   llamacpp: ['./llamacpp.js', 'benchLlamaCppSection'],
   sample: ['./sample.js', 'benchSample'],
+  serve: ['./serve.js', 'benchServe'],
+  lora: ['./lora.js', 'benchLora'],
+  qwen3: ['./qwen3.js', 'benchQwen3'],
   rollout: ['./rollout.js', 'benchRollout'],
   step: ['./rollout.js', 'benchStep'],
 };

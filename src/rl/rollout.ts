@@ -27,6 +27,8 @@ export interface RolloutHooks {
 /** Draws responses[r][j] for every request r in request order; `seed` is the step's seed. */
 export interface RolloutEngine {
   generate(requests: RolloutRequest[], sampling: SamplingParams, seed: number, hooks: RolloutHooks): Promise<Response[][]>;
+  /** The policy after `step` updates is the one to sample from next (remote engines send it to their servers). */
+  sync?(policy: Model, step: number): Promise<void>;
 }
 
 type Decode = (ids: number[]) => string;

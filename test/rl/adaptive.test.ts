@@ -3,7 +3,7 @@
 // first wave boundary where the stop rule allows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../src/rl/config-io.js';
+import { loadConfig, parseConfig } from '../../src/rl/config-io.js';
 import { buildRunPlan } from '../../src/rl/plan.js';
 import { rollout, VOTE_WAVE, type Response, type RolloutEngine } from '../../src/rl/rollout.js';
 import { keptIndices } from '../../src/rl/learn.js';
@@ -58,5 +58,8 @@ test('adaptive voting draws a prefix of the fixed rollout and stops each prompt 
 test('config: adaptive_votes needs reward.mode=ttrl', () => {
   const base = ['model.path=m', 'data.path=AIME-TTT.json', 'rollout.adaptive_votes=true'];
   assert.throws(() => loadConfig(null, [...base, 'reward.mode=oracle']), /rollout\.adaptive_votes/);
+  const remote = { model: { path: 'm' }, data: { path: 'AIME-TTT.json' },
+    rollout: { adaptive_votes: true, engine: { kind: 'openai', urls: ['http://127.0.0.1:8000/v1'] } } };
+  assert.throws(() => parseConfig(remote, 'remote.yaml'), /rollout\.adaptive_votes: needs rollout\.engine\.kind=local/);
   assert.equal(loadConfig(null, base).rollout.adaptive_votes, true);
 });

@@ -8,11 +8,9 @@ import { loadModel, type Model } from '../../src/model/model.js';
 import { sampleBatch, type Sample, type SampleRequest } from '../../src/sample/batch.js';
 import type { SamplingParams } from '../../src/sample/params.js';
 import { TtrlError } from '../../src/util/errors.js';
-import { SHARED_DIR } from '../shared.js';
+import { PARITY_DIR, PARITY_MODELS } from '../model/helpers.js';
 import { logSoftmax, referenceSample, tinyModel, maxAbsDiff } from './oracle.js';
 
-const PARITY_DIR = path.join(SHARED_DIR, 'fixtures', 'hf-parity');
-const PARITY_MODELS = ['llama', 'qwen2', 'llama3', 'qwen2-bf16', 'llama-sharded'];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const reference = (name: string): any => JSON.parse(fs.readFileSync(path.join(PARITY_DIR, name, 'reference.json'), 'utf8'));
 
