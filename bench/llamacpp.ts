@@ -89,8 +89,14 @@ async function llamaRun(model: NodeLlamaCpp.LlamaModel, n: number, s: RaceSettin
   // the context's internals, reached only to hold a step's batch until it is whole and to count its tokens
   type Internals = { _queuedDecodeSequenceIds?: Set<number>; _ctx?: { initBatch(size: number): void } };
   let inner: Internals | null = null;
+  // a step's n calls are issued together, so they queue within a few event-loop turns; the deadline only
+  // keeps a partial queue (a dispose, a sequence that finished) from waiting forever
   const holdUntilAllQueued = (dispatch: () => void): void => {
-    const poll = (): void => { if (!inner?._queuedDecodeSequenceIds || inner._queuedDecodeSequenceIds.size >= n) dispatch(); else setImmediate(poll); };
+    const deadline = performance.now() + 50;
+    const poll = (): void => {
+      const queued = inner?._queuedDecodeSequenceIds;
+      if (!queued || queued.size >= n || performance.now() > deadline) dispatch(); else setImmediate(poll);
+    };
     poll();
   };
   const ctx = await model.createContext({ sequences: n, contextSize: s.promptTokens + s.newTokens + 8,
@@ -146,9 +152,9 @@ function ttrlRun(model: Model, n: number, s: RaceSettings): DecodeRun {
   return { sequences: n, stepMs: r3(stepMs), tokensPerS: r3((n * 1000) / stepMs), prefillS: r3(reports[reports.length - 1]!.prefillMs / 1000) };
 }
 
-export async function benchRace(s: RaceSettings = DEFAULT_RACE, log: (m: string) => void = () => {}): Promise<object> {
+export async function benchRace(s: RaceSettings = DEFAULT_RACE, log: (m: string) => void = () => {}, cfg: ModelConfig = BENCH_CONFIG): Promise<object> {
   const nlc = await import('node-llama-cpp');
-  const before = os.loadavg(), cfg = BENCH_CONFIG;
+  const before = os.loadavg();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttrl-race-'));
   const llama = await nlc.getLlama({ gpu: false, build: 'never', maxThreads: s.threads, logLevel: nlc.LlamaLogLevel.error, progressLogs: false });
   const out: Record<string, object> = {}, ratios: Record<string, Record<string, number>> = {};
@@ -198,4 +204,5 @@ export async function benchLlamaCppSection(ctx: SectionContext): Promise<object>
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes('--quick');
   console.log(JSON.stringify(await benchRace(quick ? QUICK_RACE : DEFAULT_RACE, (m) => process.stderr.write(`[race] ${m}\n`)), null, 2));
+  process.exit(0);  // node-llama-cpp can keep the event loop alive after dispose
 }
