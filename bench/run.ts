@@ -203,15 +203,17 @@ function fractions(sections: Json, peak: number): Json {
 /**
  * The rollout path in one place: the share of rollout time spent drawing tokens, the sampler's decode
  * throughput over bare model.step (rollout section), and ttrl through its sampler over llama.cpp's batched
- * decode at matching weight precision (llamacpp section; F32 when every size batched, else F16, else left out).
+ * decode at matching weight precision (llamacpp section; F32 when every size batched, else F16, else left out;
+ * left out too on an oversubscribed machine, where llama.cpp's decode collapses).
  */
 function rolloutSummary(sections: Json): Json | null {
   const r = sections.rollout as Json | undefined, race = (sections.llamacpp as Json | undefined)?.ratio as Record<string, Record<string, number>> | undefined;
   const out: Json = {};
   if (r && typeof r.samplingShare === 'number') { out.samplingShare = r.samplingShare; out.samplerOverModelStep = r.samplerOverModelStep; }
-  const sizes = ['1', '16', '64'];
+  const sizes = ['1', '16', '64'], unfair = (sections.llamacpp as Json | undefined)?.oversubscribed;
   const prec = ['f32', 'f16'].find((p) => race?.[p] && sizes.every((n) => typeof race[p]![n] === 'number'));
-  if (prec) out.llamaCpp = { precision: prec, ...Object.fromEntries(sizes.map((n) => [n, race![prec]![n]])) };
+  if (unfair) out.llamaCppOmitted = unfair;
+  else if (prec) out.llamaCpp = { precision: prec, ...Object.fromEntries(sizes.map((n) => [n, race![prec]![n]])) };
   return Object.keys(out).length ? out : null;
 }
 

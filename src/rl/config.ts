@@ -175,8 +175,8 @@ function crossChecks(c: RawConfig, ctx: z.RefinementCtx): void {
   if (c.rollout.temperature === 0 && c.rollout.n_votes > 1 && c.reward.mode !== 'none') {
     fail('rollout.temperature', 'greedy rollouts make all votes identical; use a temperature > 0 (TTRL: 1.0)');
   }
-  if (c.rollout.adaptive_votes && (c.reward.mode !== 'ttrl' || c.reward.min_vote_share > 0)) {
-    fail('rollout.adaptive_votes', 'stops on the majority label: needs reward.mode=ttrl and reward.min_vote_share=0');
+  if (c.rollout.adaptive_votes && c.reward.mode !== 'ttrl') {
+    fail('rollout.adaptive_votes', 'stops on the majority label: needs reward.mode=ttrl');
   }
   // a server's request seed names sample 0 of a stream: it cannot start a prompt's responses at a later wave
   if (c.rollout.adaptive_votes && eng.kind !== 'local') fail('rollout.adaptive_votes', 'needs rollout.engine.kind=local (remote engines draw all n_votes)');

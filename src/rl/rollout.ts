@@ -89,7 +89,7 @@ export async function rollout(engine: RolloutEngine, promptIds: readonly number[
     before = total;
     open.forEach((p, r) => out[p]!.push(...got[r]!));
     open = open.filter((p) => out[p]!.length < nVotes &&
-      voteStopReason(gradeGroup(out[p]!.map((x) => x.text)).classOf, nVotes, mustDraw[p]!, wave) === null);
+      voteStopReason(gradeGroup(out[p]!.map((x) => x.text)).classOf, nVotes, mustDraw[p]!, wave, plan.reward.minVoteShare) === null);
   }
   return out;
 }

@@ -55,10 +55,9 @@ test('adaptive voting draws a prefix of the fixed rollout and stops each prompt 
   }
 });
 
-test('config: adaptive_votes needs reward.mode=ttrl and no vote-share threshold', () => {
+test('config: adaptive_votes needs reward.mode=ttrl', () => {
   const base = ['model.path=m', 'data.path=AIME-TTT.json', 'rollout.adaptive_votes=true'];
   assert.throws(() => loadConfig(null, [...base, 'reward.mode=oracle']), /rollout\.adaptive_votes/);
-  assert.throws(() => loadConfig(null, [...base, 'reward.min_vote_share=0.5']), /rollout\.adaptive_votes/);
   const remote = { model: { path: 'm' }, data: { path: 'AIME-TTT.json' },
     rollout: { adaptive_votes: true, engine: { kind: 'openai', urls: ['http://127.0.0.1:8000/v1'] } } };
   assert.throws(() => parseConfig(remote, 'remote.yaml'), /rollout\.adaptive_votes: needs rollout\.engine\.kind=local/);
