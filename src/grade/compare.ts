@@ -95,6 +95,12 @@ function decimalMatchesValue(d: NumLit, x: Complex, ctx: CompareContext): boolea
 /** `204_5`, `204_{5}`, `{204}_5`, `1A_{16}`, `101_{(2)}`: digits, then the base as a subscript. */
 const BASE_RE = /^\{?([0-9A-Za-z]+)\}?_\{?\(?(\d+)\)?\}?$/;
 
+/** `[digits, base]` of a base-n numeral; `x_2` is a variable, `FF_{16}` a numeral (letters only past base 10). */
+function baseNumeral(s: string): RegExpExecArray | null {
+  const m = BASE_RE.exec(s);
+  return m && (/\d/.test(m[1]!) || Number(m[2]) > 10) ? m : null;
+}
+
 /** Digits of a numeral, case and leading zeros aside. */
 const digitsOf = (d: string): string => d.toUpperCase().replace(/^0+(?=.)/, '');
 
@@ -103,7 +109,7 @@ export function compareScalars(p: string, g: string, ctx: CompareContext): Verdi
   if (p === g) return yes('same normalized string');
   // A numeral in another base (`204_5`) is compared as written: its digits are the answer. The other side
   // may leave the base out (`204`: the question fixed it); a different base is a different answer.
-  const pb = BASE_RE.exec(p), gb = BASE_RE.exec(g);
+  const pb = baseNumeral(p), gb = baseNumeral(g);
   if (pb || gb) {
     const pd = pb ? pb[1]! : /^\d+$/.test(p) ? p : null, gd = gb ? gb[1]! : /^\d+$/.test(g) ? g : null;
     if (pd === null || gd === null) return no('a base-n numeral vs an expression');

@@ -170,10 +170,10 @@ export function stripMathDelimiters(s: string): string {
 
 // A number as written in text: `\frac{3}{4}`, `\frac12`, `2\sqrt{3}`, `\frac{\sqrt{3}}{2}`, `3+4i`, `-3/4`,
 // `1,000.5`, `.5`, `-2`. Longer forms first, so that `\frac{3}{4}` is not read as the `4` at its end, nor
-// `2\sqrt{3}` as `3`, nor `3 + 4i` as `4`.
+// `2\sqrt{3}` as `3`, nor `3 + 4i` as `4`. Digits inside a word (`H2O`, `x_2`, `AB12`) are not a number.
 const GROUP = String.raw`(?:\{(?:[^{}]|\{[^{}]{0,20}\}){1,40}\}|\d)`;
 const REAL = String.raw`(?:\d*\.?\d+)?\\sqrt${GROUP}|\\[dtc]?frac${GROUP}${GROUP}|\d+\s*\/\s*\d+(?!\d|\.\d)|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.?\d+`;
-const NUMBER_RE = new RegExp(String.raw`-?(?:${REAL})(?:\s*[+-]\s*(?:${REAL})?\s*i(?![a-zA-Z]))?`, 'g');
+const NUMBER_RE = new RegExp(String.raw`(?<![a-zA-Z_\d.])-?(?:${REAL})(?:\s*[+-]\s*(?:${REAL})?\s*i(?![a-zA-Z]))?`, 'g');
 
 /** The last number in the text (see NUMBER_RE), trailing sentence period excluded; null if none. */
 export function lastNumber(text: string): string | null {

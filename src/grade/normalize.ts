@@ -39,7 +39,10 @@ const DOUBLED_COMMAND_RE = /(?<!\\)\\\\(?=(?:[dtc]?frac|sqrt|left|right|boxed|fb
 
 /** Unicode and ASCII spellings the parser wants in LaTeX. */
 const SYMBOLS: [RegExp, string][] = [
-  [/∞/g, '\\infty '], [/π/g, '\\pi '], [/√/g, '\\sqrt'], [/≤/g, '\\leq '], [/≥/g, '\\geq '], [/≠/g, '\\ne '],
+  [/∞/g, '\\infty '], [/π/g, '\\pi '], [/α/g, '\\alpha '], [/β/g, '\\beta '], [/γ/g, '\\gamma '], [/θ/g, '\\theta '],
+  [/λ/g, '\\lambda '], [/μ/g, '\\mu '], [/φ/g, '\\phi '], [/ω/g, '\\omega '], [/\\[ij]math(?![a-zA-Z])/g, 'i'],
+  // The imaginary unit and Euler's number set upright (`3+4\mathrm{i}`) are the letters, not a unit to drop.
+  [/\\(?:mathrm|text|textrm|operatorname)\s*\{\s*([ie])\s*\}/g, '$1'], [/√/g, '\\sqrt'], [/≤/g, '\\leq '], [/≥/g, '\\geq '], [/≠/g, '\\ne '],
   [/[−–]/g, '-'], [/×/g, '\\times '], [/[·⋅]/g, '\\cdot '], [/∪/g, '\\cup '], [/∩/g, '\\cap '], [/∅/g, '\\emptyset '],
   [/°/g, ''], [/\\varnothing(?![a-zA-Z])/g, '\\emptyset'], [/\\(?:lbrace|lbrack)(?![a-zA-Z])/g, '\\{'],
   [/\\(?:rbrace|rbrack)(?![a-zA-Z])/g, '\\}'], [/\\langle(?![a-zA-Z])/g, '('], [/\\rangle(?![a-zA-Z])/g, ')'],

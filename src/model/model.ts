@@ -10,35 +10,9 @@ import { loadParams, saveParams, initParams, type Param } from './params.js';
 import type { KVCache } from './kvcache.js';
 import type { LoraAdapter } from './lora.js';
 import { Rng } from '../util/rng.js';
-import type { Batch, ForwardOpts, ForwardState } from './types.js';
+import { positionsFromMask, type AttnCtx, type Batch, type ForwardOpts, type ForwardState, type LayerActs, type LayerParams } from './types.js';
 
-export type { Batch, ForwardOpts, ForwardState } from './types.js';
-
-interface LayerParams {
-  inNorm: Param; q: Param; k: Param; v: Param; qb: Param | null; kb: Param | null; vb: Param | null;
-  o: Param; postNorm: Param; gate: Param; up: Param; down: Param;
-  qNorm: Param | null; kNorm: Param | null;  // Qwen3's per-head RMSNorm of q and k
-}
-
-/** What one layer's forward saves for its backward. */
-interface LayerActs {
-  xn: Buf; rstd1: Buf;          // (M,C), (M)
-  q: Buf; k: Buf; v: Buf;       // (M,H·D), (M,G·D), (M,G·D) after RoPE
-  qk: { qRaw: Buf; kRaw: Buf; qRstd: Buf; kRstd: Buf } | null;  // projections before the q/k norm (Qwen3)
-  att: Buf; lse: Buf;           // (M,H·D), (B,H,T)
-  x2: Buf; xn2: Buf; rstd2: Buf; // (M,C), (M,C), (M)
-  gate: Buf; up: Buf; act: Buf; // (M,F) ×3
-}
-
-/** How a layer's attention reads keys: either its own fresh k/v (training) or a KV cache. */
-interface AttnCtx {
-  B: number; T: number;
-  pos: Int32Array;      // (M) RoPE positions
-  keyMask: Buf;         // (B,T) training, or the cache's (slots,S)
-  qStart: Int32Array;   // (B)
-  cache: KVCache | null;
-  slots: Int32Array | null;
-}
+export { positionsFromMask, type Batch, type ForwardOpts, type ForwardState } from './types.js';
 
 /** Rows of the head computed at once: bounds the (rows, V) logits buffer to ~64 MB. */
 const HEAD_CHUNK_FLOATS = 16 * 2 ** 20;
@@ -357,6 +331,11 @@ export class Model {
    * ids (B,T); mask (B,T) optional, 0 marks left padding (kept in the cache as masked slots).
    */
   step(cache: KVCache, slots: Int32Array, ids: Int32Array, T: number, mask?: Float32Array): Float32Array {
+    return this.be.read(this.stepLogits(cache, slots, ids, T, mask));
+  }
+
+  /** step, leaving the (B,V) logits on the backend: a scratch buffer, valid until the next call. */
+  stepLogits(cache: KVCache, slots: Int32Array, ids: Int32Array, T: number, mask?: Float32Array): Buf {
     const B = slots.length, M = B * T, C = this.cfg.hidden, V = this.cfg.vocabSize;
     const qStart = new Int32Array(B), pos = new Int32Array(M);
     for (let b = 0; b < B; b++) {
@@ -380,30 +359,19 @@ export class Model {
       x = next;
     }
     for (let b = 0; b < B; b++) cache.len[slots[b]!]! += T;
-    const last = Int32Array.from({ length: B }, (_, b) => b * T + T - 1);
-    const xl = this.scratch('dec.last', B * C), xf = this.scratch('dec.xf', B * C), rstd = this.scratch('dec.rstd', B);
-    this.be.embedding(xl, x, last, B, C);
+    let xl = x;  // one token per row (decoding): the rows are already the last tokens
+    if (T > 1) {
+      xl = this.scratch('dec.last', B * C);
+      this.be.embedding(xl, x, Int32Array.from({ length: B }, (_, b) => b * T + T - 1), B, C);
+    }
+    const xf = this.scratch('dec.xf', B * C), rstd = this.scratch('dec.rstd', B);
     this.be.rmsnorm(xf, rstd, xl, this.norm.buf, B, C, this.cfg.rmsEps);
     const logits = this.scratch('dec.logits', B * V);
     this.linear(logits, xf, this.head, null, B);
-    return this.be.read(logits);
+    return logits;
   }
 
   save(dir: string): void { saveParams(dir, this.cfg, this.params, this.be); }
-}
-
-/** HF's position rule for left padding: cumsum(mask) − 1, with pad positions set to 1. */
-export function positionsFromMask(mask: Float32Array, B: number, T: number): Int32Array {
-  const pos = new Int32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    let c = 0;
-    for (let t = 0; t < T; t++) {
-      const m = mask[b * T + t]!;
-      c += m;
-      pos[b * T + t] = m ? c - 1 : 1;
-    }
-  }
-  return pos;
 }
 
 export function loadModel(dir: string, be: Backend = cpu()): Model {

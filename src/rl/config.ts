@@ -61,6 +61,7 @@ export const RolloutConfig = z.strictObject({
   min_p: sampling('minP').default(0).describe('min-p sampling; 0 = off [vLLM default]'),
   max_response_len: posInt().default(3072).describe('response tokens at most; longer ones are truncated [TTRL.md]'),
   engine: RolloutEngineConfig.prefault({}).describe('where responses are sampled: in process, or on inference servers (vLLM, SGLang, ttrl serve) [ttrl; verl rollout servers]'),
+  adaptive_votes: z.boolean().default(false).describe('draw votes in waves of 8 and stop a prompt once more votes cannot change its update, or a full wave is unanimous (src/rl/vote-stop.ts); false = all n_votes, as the paper [ttrl, not in the paper]'),
 });
 
 export const RewardConfig = z.strictObject({
@@ -166,6 +167,11 @@ function crossChecks(c: RawConfig, ctx: z.RefinementCtx): void {
   if (c.rollout.temperature === 0 && c.rollout.n_votes > 1 && c.reward.mode !== 'none') {
     fail('rollout.temperature', 'greedy rollouts make all votes identical; use a temperature > 0 (TTRL: 1.0)');
   }
+  if (c.rollout.adaptive_votes && (c.reward.mode !== 'ttrl' || c.reward.min_vote_share > 0)) {
+    fail('rollout.adaptive_votes', 'stops on the majority label: needs reward.mode=ttrl and reward.min_vote_share=0');
+  }
+  // a server's request seed names sample 0 of a stream: it cannot start a prompt's responses at a later wave
+  if (c.rollout.adaptive_votes && eng.kind !== 'local') fail('rollout.adaptive_votes', 'needs rollout.engine.kind=local (remote engines draw all n_votes)');
   if (c.run.episodes === null && presetEpisodes(c.data.path) === null) {
     const names = EPISODE_PRESETS.map((p) => `${p.name} ${p.episodes}`).join(', ');
     fail('run.episodes', `no preset for data file '${path.basename(c.data.path)}' (presets: ${names}); set run.episodes`);

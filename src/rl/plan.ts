@@ -42,6 +42,8 @@ export interface RunPlan {
     /** Responses per prompt kept for the update (M), and which. */
     nTrain: number;
     select: 'first' | 'random';
+    /** Draw votes in waves and stop a prompt early (src/rl/vote-stop.ts); false = all nVotes. */
+    adaptiveVotes: boolean;
     sampling: SamplingParams;
     /** Inference servers that sample instead of the policy (rollout.engine kind openai), or null: in process. */
     remote: RemoteSettings | null;
@@ -123,7 +125,7 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
     data: { perStep: cfg.data.prompts_per_step, shuffle: cfg.data.shuffle, dropLast: cfg.data.drop_last, episodes: cfg.run.episodes },
     steps: { perEpoch, total, last: Math.min(total, maxSteps) },
     rollout: {
-      nVotes: r.n_votes, nTrain: r.n_train, select: r.train_select,
+      nVotes: r.n_votes, nTrain: r.n_train, select: r.train_select, adaptiveVotes: r.adaptive_votes,
       sampling: resolveSampling({
         temperature: r.temperature, topP: r.top_p, topK: r.top_k, minP: r.min_p, maxNewTokens: r.max_response_len, eosIds,
       }, 'rollout'),

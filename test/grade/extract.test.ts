@@ -181,6 +181,7 @@ test('the last number keeps shorthand fractions, roots and complex numbers whole
     ['the height is \\frac{\\sqrt{3}}{2} and that is all', '\\frac{\\sqrt{3}}{2}'],
     ['so z comes to 2 - 7i in the end', '2-7i'],
     ['so we find 7 - 2 apples', '2'],
+    ['so there are 3 of them, not the code XK2B', '3'],
   ]);
 });
 

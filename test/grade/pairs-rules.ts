@@ -99,6 +99,9 @@ b_2 = 7, b_5 = 3 ||| b_5 = 7, b_2 = 3 ||| !=
 1011_2 ||| 1011_{(2)} ||| =
 2B_{16} ||| 2b_{16} ||| =
 2B_{16} ||| 2C_{16} ||| !=
+FF_{16} ||| ff_{16} ||| =
+x_2 ||| X_2 ||| !=
+x_2 ||| x_{2} ||| =
 # matrices and vectors in other notations
 \begin{bmatrix} 2 & 0 \\ 1 & 3 \end{bmatrix} ||| \begin{pmatrix} 2 & 0 \\ 1 & 3 \end{pmatrix} ||| =
 \left[\begin{array}{cc} 2 & 0 \\ 1 & 3 \end{array}\right] ||| \begin{pmatrix} 2 & 0 \\ 1 & 3 \end{pmatrix} ||| =
@@ -147,6 +150,12 @@ x \\ge 2 ||| x \geq 2 ||| =
 2^{\frac{\sqrt{5}+1}{3}}, 2^{\frac{\sqrt5-1}{3}} ||| x_{1}=2^{\frac{1+\sqrt{5}}{3}},\quadx_{2}=2^{\frac{1-\sqrt{5}}{3}} ||| ~!=
 (x-2)^2+3, 2(x+2)^2-3 ||| y_{1}=x^{2}-4x+7, y_{2}=2x^{2}+8x+5 ||| ~=
 (x-2)^2+3, 2(x+2)^2+3 ||| y_{1}=x^{2}-4x+7, y_{2}=2x^{2}+8x+5 ||| ~!=
+# unicode letters and other spellings of i
+2θ ||| 2\theta ||| =
+2θ ||| 2\phi ||| !=
+3+4\imath ||| 3+4i ||| =
+3+4\mathrm{i} ||| 3+4i ||| =
+3-4\mathrm{i} ||| 3+4i ||| !=
 # strict variables: a different variable is a different answer
 f(t) ||| f(s) ||| !=
 f(t) ||| f(t) ||| =

@@ -12,6 +12,7 @@ import { loadAdapter, saveAdapter, readAdapterSpec } from '../../src/model/lora-
 import { LoraAdapter } from '../../src/model/lora.js';
 import { readSafetensors, readSafetensorsFile } from '../../src/model/safetensors.js';
 import { Optimizer, DEFAULT_OPTIM } from '../../src/train/optim.js';
+import { cpu } from '../../src/tensor/cpu.js';
 import { SHARED_DIR } from '../shared.js';
 import { PARITY_DIR, flat, maxDiff } from './helpers.js';
 
@@ -131,5 +132,23 @@ test('saveAdapter → loadAdapter is exact; PEFT names and config; a fresh adapt
     assert.equal(maxDiff(base.forwardLogits(b), want), 0);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('bf16 precision: the frozen base in bf16 under an fp32 adapter stays within the base\'s own bf16 effect', () => {
+  const r = ref('llama-lora'), b = lmBatch(r.input_ids), bf = cpu('bf16');
+  const f32 = adapted('llama-lora');
+  const half = loadModel(path.join(PARITY_DIR, 'llama'), bf);
+  half.freeze();  // as a LoRA run holds its base: matrices in bf16 only
+  half.adapter = loadAdapter(path.join(LORA_DIR, 'llama-lora'), half.params, bf);
+  const baseEffect = maxDiff(half.baseView().forwardLogits(b), loadModel(path.join(PARITY_DIR, 'llama')).forwardLogits(b));
+  assert.ok(baseEffect > 0, 'the base really is in bf16');
+  const d = maxDiff(half.forwardLogits(b), f32.forwardLogits(b));
+  assert.ok(d <= 3 * baseEffect, `adapted logits bf16 vs fp32 ${d}, base's bf16 effect ${baseEffect}`);
+  for (const m of [f32, half]) { m.zeroGrad(); meanNll(m, b, true); }
+  for (const [n, p] of f32.adapter!.params) {
+    const want = f32.be.read(p.grad!), got = bf.read(half.adapter!.params.get(n)!.grad!);
+    const scale = Math.max(...Array.from(want, Math.abs));
+    assert.ok(maxDiff(got, want) <= 0.1 * scale, `${n}: bf16 adapter grad off by ${maxDiff(got, want)} (max ${scale})`);
   }
 });
