@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../model/model.js';
 import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { train } from '../rl/trainer.js';
+import { RunStopped } from '../rl/interrupt.js';
 import { evaluate, type EvalResult } from '../rl/evaluate.js';
 import type { TrainConfig } from '../rl/config.js';
 import { buildRunPlan } from '../rl/plan.js';
@@ -84,7 +85,9 @@ async function evalBase(cfg: TrainConfig, problems: { prompt: string; answer: st
   const model = loadModel(cfg.model.path);
   const plan = buildRunPlan(cfg, { tok, model: model.cfg }, problems.length);
   const prompts = problems.map((p) => ({ ids: buildPrompt(tok, p.prompt, plan.prompt.options).ids, answer: p.answer }));
-  return evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), plan.eval.settings);
+  const r = await evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), plan.eval.settings);
+  if (!r) throw new TtrlError('demo: the base evaluation was stopped');
+  return r;
 }
 
 /** Mean label accuracy over the run's last `n` steps (the last epoch: every test question once). */
@@ -178,6 +181,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   for (const mode of methods) {
     o.log(announce(mode));
     const r = await train(cfgOf(mode), { out: path.join(out, mode), quiet: o.quiet, report: false });
+    if (r.signal) throw new RunStopped(r.signal);
     runs[mode] = { ...scoresOf(r.lastEval, mode), label_acc: tailLabelAccuracy(path.join(out, mode), perEpoch) };
     steps = r.steps;
     const s = runs[mode]!;
