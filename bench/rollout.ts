@@ -105,7 +105,7 @@ export async function benchStep(ctx: SectionContext): Promise<object> {
     const groups = rewardStep(responses, 'ttrl', { minVoteShare: 0 }, null);
     const t2 = performance.now();
     const opt = new Optimizer(model.params, plan.optimizer, model.be);
-    const upd = learnStep({ policy: model, ref: null, opt }, promptIds, indices, responses, groups, plan, 1, 1e-7);
+    const upd = await learnStep({ policy: model, ref: null, opt }, promptIds, indices, responses, groups, plan, 1, 1e-7);
     const t3 = performance.now();
     for (const p of model.params.values()) p.grad = null;
     model.freeScratch();

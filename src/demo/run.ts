@@ -164,6 +164,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
   const cfgOf = (mode: string): TrainConfig =>
     demoTrainConfig(mode, { model: baseDir, data: dataFile, runDir: path.join(out, mode) }, preset, o.seed, o.overrides);
+  cfgOf('ttrl');  // bad overrides fail here with the parser's own message, not as "no such mode" below
   const valid = (mode: string): boolean => {
     try { cfgOf(mode); return true; } catch (e) { if (e instanceof TtrlError) return false; throw e; }
   };

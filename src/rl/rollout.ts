@@ -79,9 +79,9 @@ export async function rollout(engine: RolloutEngine, promptIds: readonly number[
     const total = before + reqs.reduce((a, q) => a + q.n, 0);
     const got = await engine.generate(reqs, sampling, seed, {
       onProgress: (q) => hooks.onProgress?.({ samplesDone: before + q.samplesDone, samplesTotal: total }),
-      shouldStop: hooks.shouldStop,
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
     });
-    if (!got) return null;
+    if (got === null) return null;
     before = total;
     open.forEach((p, r) => out[p]!.push(...got[r]!));
     open = open.filter((p) => out[p]!.length < nVotes &&
