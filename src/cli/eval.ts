@@ -5,7 +5,10 @@ import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { loadLabeled } from '../data/dataset.js';
 import { evaluate } from '../rl/evaluate.js';
 import { Progress } from '../util/progress.js';
-import { TtrlError, check } from '../util/errors.js';
+import { check } from '../util/errors.js';
+import { numberFlag, INTEGER, POSITIVE_INTEGER, NON_NEGATIVE_INTEGER } from '../util/flags.js';
+import { SAMPLING_RULES } from '../sample/params.js';
+import { stopIds } from '../tokenizer/eos.js';
 import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 
 const HELP = `usage: ttrl eval --model DIR --data FILE [options]
@@ -33,25 +36,21 @@ export async function run(argv: string[]): Promise<number> {
   if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
   check(v.model, '--model DIR is required');
   check(v.data, '--data FILE is required');
-  const num = (flag: string, s: string): number => {
-    const x = Number(s);
-    if (!Number.isFinite(x) || x < 0) throw new TtrlError(`--${flag} must be a non-negative number, got ${s}`);
-    return x;
-  };
   const model = loadModel(v.model, getBackend(parseDevice(v.device)));
   const tok = await loadTokenizer(v.model);
   let data = await loadLabeled(v.data, { promptKey: v['prompt-key'], answerKey: v['answer-key'] });
-  if (v.limit) data = data.slice(0, num('limit', v.limit));
+  if (v.limit) data = data.slice(0, numberFlag('limit', v.limit, 0, NON_NEGATIVE_INTEGER));
   const prompts = data.map((x) => ({
     ids: buildPrompt(tok, x.prompt, { mode: v.raw ? 'raw' : 'chat', ...(v.system !== undefined ? { system: v.system } : {}) }).ids,
     answer: x.answer,
   }));
-  const k = num('k', v.k);
-  check(Number.isInteger(k) && k >= 1, `--k must be a positive integer, got ${v.k}`);
+  const k = numberFlag('k', v.k, 16, POSITIVE_INTEGER);
   const bar = new Progress('eval', prompts.length * k, { unit: 'sample' });
   const r = evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), {
-    k, temperature: num('temperature', v.temperature), topP: num('top-p', v['top-p']), maxNewTokens: num('max-new-tokens', v['max-new-tokens']),
-    eosIds: tok.eosIds.length ? tok.eosIds : model.cfg.eosIds, seed: num('seed', v.seed), greedy: !v['no-greedy'], choices: v.choices,
+    k, temperature: numberFlag('temperature', v.temperature, 0.6, SAMPLING_RULES.temperature),
+    topP: numberFlag('top-p', v['top-p'], 0.95, SAMPLING_RULES.topP),
+    maxNewTokens: numberFlag('max-new-tokens', v['max-new-tokens'], 3072, SAMPLING_RULES.maxNewTokens),
+    eosIds: stopIds(tok, model.cfg), seed: numberFlag('seed', v.seed, 0, INTEGER), greedy: !v['no-greedy'], choices: v.choices,
   }, (p) => bar.update(p.samplesDone));
   bar.finish();
   if (v.json) process.stdout.write(JSON.stringify(r) + '\n');

@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '../model/model.js';
 import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
 import { sampleBatch, type Sample } from '../sample/batch.js';
-import { DEFAULT_SAMPLING, resolveSampling } from '../sample/params.js';
+import { DEFAULT_SAMPLING, SAMPLING_RULES, resolveSampling } from '../sample/params.js';
+import { numberFlag, INTEGER, POSITIVE_INTEGER } from '../util/flags.js';
+import { stopIds } from '../tokenizer/eos.js';
 import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { TtrlError } from '../util/errors.js';
 import { Progress, formatRate } from '../util/progress.js';
@@ -33,14 +35,6 @@ sampled token over the full vocabulary).
   --json                 one JSON line per sample
 ${DEVICE_HELP}
 `;
-
-function num(flag: string, v: string | undefined, fallback: number, ok: (x: number) => boolean, want: string): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || !ok(x)) throw new TtrlError(`--${flag} ${v}: must be ${want}`);
-  return x;
-}
-const isInt = (x: number): boolean => Number.isInteger(x);
 
 function parseIds(s: string, V: number): number[] {
   const ids = s.split(',').map((t) => t.trim());
@@ -70,15 +64,15 @@ export async function run(argv: string[]): Promise<number> {
   if (a.chat && a.raw) throw new TtrlError('generate: --chat and --raw exclude each other');
   if (a.ids !== undefined && (a.chat || a.raw)) throw new TtrlError('generate: --chat / --raw apply to --prompt, not to --ids');
 
-  const n = num('n', a.n, 1, (x) => isInt(x) && x >= 1, 'an integer >= 1');
-  const seed = num('seed', a.seed, 0, (x) => isInt(x), 'an integer');
-  const maxSlots = num('max-slots', a['max-slots'], 64, (x) => isInt(x) && x >= 1, 'an integer >= 1');
+  const n = numberFlag('n', a.n, 1, POSITIVE_INTEGER);
+  const seed = numberFlag('seed', a.seed, 0, INTEGER);
+  const maxSlots = numberFlag('max-slots', a['max-slots'], 64, POSITIVE_INTEGER);
   const partial = {
-    temperature: num('temperature', a.temperature, DEFAULT_SAMPLING.temperature, (x) => x >= 0, 'a number >= 0 (0 = greedy)'),
-    topP: num('top-p', a['top-p'], DEFAULT_SAMPLING.topP, (x) => x > 0 && x <= 1, 'in (0, 1]'),
-    topK: num('top-k', a['top-k'], 0, (x) => isInt(x) && x >= 0, 'an integer >= 0 (0 = off)'),
-    minP: num('min-p', a['min-p'], 0, (x) => x >= 0 && x <= 1, 'in [0, 1] (0 = off)'),
-    maxNewTokens: num('max-new-tokens', a['max-new-tokens'], DEFAULT_SAMPLING.maxNewTokens, (x) => isInt(x) && x >= 0, 'an integer >= 0'),
+    temperature: numberFlag('temperature', a.temperature, DEFAULT_SAMPLING.temperature, SAMPLING_RULES.temperature),
+    topP: numberFlag('top-p', a['top-p'], DEFAULT_SAMPLING.topP, SAMPLING_RULES.topP),
+    topK: numberFlag('top-k', a['top-k'], 0, SAMPLING_RULES.topK),
+    minP: numberFlag('min-p', a['min-p'], 0, SAMPLING_RULES.minP),
+    maxNewTokens: numberFlag('max-new-tokens', a['max-new-tokens'], DEFAULT_SAMPLING.maxNewTokens, SAMPLING_RULES.maxNewTokens),
     stopStrings: a.stop ?? [],
   };
 
@@ -97,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     const mode = a.raw ? 'raw' : a.chat ? 'chat' : tok!.chatTemplate ? 'chat' : 'raw';
     ids = buildPrompt(tok!, a.prompt!, { mode }).ids;
   }
-  const params = resolveSampling({ ...partial, eosIds: [...new Set([...(tok?.eosIds ?? []), ...model.cfg.eosIds])] }, 'generate');
+  const params = resolveSampling({ ...partial, eosIds: stopIds(tok, model.cfg) }, 'generate');
 
   // n = 1 streams its text to stdout; otherwise a progress line on stderr, only on a terminal
   const streaming = n === 1 && !a.json && tok !== null;

@@ -19,7 +19,7 @@ graded. A summary goes to stderr. Blank lines are skipped. Exit code 1 if any li
 options:
   --no-number-fallback  do not fall back to the last number of a response without a final answer
   --rel-tol X           relative tolerance for values computed by the CAS (default ${EQUIVALENCE_DEFAULTS.relTol})
-  --time-limit-ms X     time budget of one comparison (default ${EQUIVALENCE_DEFAULTS.timeLimitMs})
+  --max-work N          work budget of one comparison in steps (default ${EQUIVALENCE_DEFAULTS.maxWork})
   -h, --help            show this help`;
 
 interface Row { gold: string; pred: string; choices: boolean }
@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       'no-number-fallback': { type: 'boolean', default: false },
       'rel-tol': { type: 'string' },
-      'time-limit-ms': { type: 'string' },
+      'max-work': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!fs.existsSync(file)) throw new TtrlError(`${file}: file not found`);
   const eqOpts = {
     relTol: positiveNumber(values['rel-tol'], 'rel-tol', EQUIVALENCE_DEFAULTS.relTol),
-    timeLimitMs: positiveNumber(values['time-limit-ms'], 'time-limit-ms', EQUIVALENCE_DEFAULTS.timeLimitMs),
+    maxWork: positiveNumber(values['max-work'], 'max-work', EQUIVALENCE_DEFAULTS.maxWork),
   };
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   let graded = 0, equal = 0, malformed = 0, totalMs = 0, worstMs = 0;

@@ -8,6 +8,7 @@ import { sft, type SftExample } from '../train/sft.js';
 import { Optimizer, DEFAULT_OPTIM, type OptimizerKind } from '../train/optim.js';
 import { readJsonl, idsField } from '../util/jsonl.js';
 import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
+import { endOfSequenceId } from '../tokenizer/eos.js';
 import { lrAt, type ScheduleKind } from '../rl/schedule.js';
 import { TtrlError, check } from '../util/errors.js';
 import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
@@ -68,8 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       const { prompt, completion } = rec;
       check(typeof prompt === 'string' && typeof completion === 'string', `${where}: "prompt" and "completion" must be strings`);
       const p = buildPrompt(tok!, prompt, { mode: v.raw ? 'raw' : 'chat' }).ids;
-      const eos = tok!.eosIds[0] ?? model.cfg.eosIds[0];
-      const ids = p.concat(tok!.encode(completion), eos !== undefined ? [eos] : []);
+      const ids = p.concat(tok!.encode(completion), [endOfSequenceId(tok, model.cfg, v.model!)]);
       check(ids.every((id) => id < model.cfg.vocabSize), `${where}: the tokenizer produced ids beyond the model's vocab_size ${model.cfg.vocabSize}`);
       return { ids, lossFrom: p.length };
     }

@@ -14,6 +14,7 @@ import { parseConfig } from '../model/config.js';
 import { sft, type SftExample } from '../train/sft.js';
 import { DEFAULT_OPTIM } from '../train/optim.js';
 import { trainBpe, writeTokenizerFiles, loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
+import { endOfSequenceId } from '../tokenizer/eos.js';
 import { Rng } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
 import { makeSplit, type TaskProblem } from './task.js';
@@ -97,8 +98,7 @@ export function baseConfigJson(arch: BaseArch, tok: Tok): Record<string, unknown
 /** One chat-formatted training sequence: the prompt as the trainer builds it, then solution + EOS; loss on the completion. */
 export function chatExample(tok: Tok, question: string, completion: string): SftExample {
   const prompt = buildPrompt(tok, question, { mode: 'chat' }).ids;
-  const end = tok.eosIds[0];
-  if (end === undefined) throw new TtrlError(`${tok.dir}: the tokenizer has no EOS token`);
+  const end = endOfSequenceId(tok, null, tok.dir);
   return { ids: [...prompt, ...tok.encode(completion), end], lossFrom: prompt.length };
 }
 

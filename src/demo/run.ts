@@ -17,9 +17,9 @@ import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { train } from '../rl/trainer.js';
 import { evaluate, type EvalResult } from '../rl/evaluate.js';
 import type { TrainConfig } from '../rl/config.js';
+import { buildRunPlan } from '../rl/plan.js';
 import { writeReport } from '../report/write.js';
 import { MODEL_SIDE_FILES } from '../model/params.js';
-import { deriveSeed } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
 import { makeSplit } from './task.js';
 import { makeBase, DEFAULT_PRETRAIN } from './pretrain.js';
@@ -77,11 +77,9 @@ function copyModelDir(from: string, to: string): void {
 async function evalBase(cfg: TrainConfig, problems: { prompt: string; answer: string }[]): Promise<EvalResult> {
   const tok = await loadTokenizer(cfg.model.path);
   const model = loadModel(cfg.model.path);
-  const prompts = problems.map((p) => ({ ids: buildPrompt(tok, p.prompt, { mode: 'chat' }).ids, answer: p.answer }));
-  return evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), {
-    k: cfg.eval.k, temperature: cfg.eval.temperature, topP: cfg.eval.top_p, maxNewTokens: cfg.eval.max_response_len,
-    eosIds: tok.eosIds, seed: deriveSeed(cfg.run.seed, 0xe7a1), greedy: true,  // the trainer's eval seed
-  });
+  const plan = buildRunPlan(cfg, { tok, model: model.cfg }, problems.length);
+  const prompts = problems.map((p) => ({ ids: buildPrompt(tok, p.prompt, plan.prompt.options).ids, answer: p.answer }));
+  return evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), plan.eval.settings);
 }
 
 /** Mean label accuracy over the run's last `n` steps (the last epoch: every test question once). */

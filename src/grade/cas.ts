@@ -1,10 +1,12 @@
 // The computer-algebra side of equivalence, on @cortex-js/compute-engine (LaTeX parser, canonical forms,
-// numeric evaluation). Everything here is bounded, because the engine's own time limit is cooperative and
-// not every path honours it (measured: `9^{9^{9^{9}}}` took 38 s in bignum `.N()` under a 100 ms limit).
-// Bounds, in order: input length and bracket depth before parsing; an allow-list of operators and a cap
-// on literal exponents / factorial arguments after parsing (no sums, integrals, limits, derivatives);
-// machine-precision evaluation; and `withTimeLimit` around every call. A failure anywhere is a reason
-// string, never a throw.
+// numeric evaluation). Every bound here counts work, never wall time, so a verdict is the same on any
+// machine at any load (the engine's own time limit is both load-dependent and cooperative: measured,
+// `9^{9^{9^{9}}}` took 38 s in bignum `.N()` under a 100 ms limit). Bounds, in order: input length and
+// bracket depth before parsing; no calculus notation; a syntax-only parse, then a size bound on every
+// constant power / factorial / binomial (the engine's canonical form computes them exactly, so
+// `\frac{99999^{99999}}{3}` alone would cost 0.4 s) before the canonical form is built; an allow-list
+// of operators for numeric evaluation, done in float64 by our own evaluator. A failure anywhere is a
+// reason string, never a throw.
 //
 // Symbolic equality is decided in two tiers: structural sameness of canonical forms (`isSame`, which
 // already folds `\sqrt{8}` = `2\sqrt{2}` and `\frac{\pi}{2}` = `\pi/2`), then values at deterministic
@@ -37,6 +39,8 @@ export const CAS_LIMITS = {
   maxChars: 400,
   maxDepth: 16,
   maxNodes: 400,
+  /** Largest exact constant the canonical form may compute, in bits (`2^{2024}`, `3^{2024}`, `100!` pass). */
+  maxBits: 12000,
   /** Sample points for expressions with variables. */
   points: 6,
 };
@@ -56,8 +60,8 @@ export function getEngine(): CE {
     const { ComputeEngine } = require('@cortex-js/compute-engine') as { ComputeEngine: new () => CE };
     engine = new ComputeEngine();
     engine.precision = 'machine';
-    // Warm the parser and evaluator: the first calls run cold code (~40 ms) and would otherwise eat the
-    // per-comparison time budget of whatever answers happen to come first.
+    // Warm the parser and evaluator: the first calls run cold code (~40 ms), which would otherwise be
+    // charged to whichever comparison happens to come first in timings.
     for (const tex of ['\\frac{\\sqrt{2}}{3}+x^2', '(1,2]', '\\sin(\\pi x)-\\ln 2', 'x=2y+1']) {
       const e = engine.parse(tex);
       e.isSame(e);
@@ -111,14 +115,44 @@ function hasInfinity(json: unknown): boolean {
   return Array.isArray(json) && json.some(hasInfinity);
 }
 
-/** Run fn under the engine's time limit; a throw (timeout, BigInt overflow, engine bug) becomes a reason. */
-function bounded<T>(ce: CE, ms: number, fn: () => T): T | { error: string } {
+/** Run fn; a throw (BigInt overflow, engine bug) becomes a reason. Work is bounded before the call. */
+function guarded<T>(fn: () => T): T | { error: string } {
   try {
-    return ce.withTimeLimit(Math.max(1, Math.round(ms)), fn as () => T extends Promise<unknown> ? never : T);
+    return fn();
   } catch (e) {
-    const msg = String((e as Error)?.message ?? e).slice(0, 80);
-    return { error: /timeout|time limit/i.test(msg) ? 'CAS time limit' : `CAS error: ${msg}` };
+    return { error: `CAS error: ${String((e as Error)?.message ?? e).slice(0, 80)}` };
   }
+}
+
+const BIG_HEADS = new Set(['Power', 'Square', 'Factorial', 'Factorial2', 'Binomial', 'Exp']);
+
+/** log2 of n! (Stirling), 0 for n < 2. */
+const log2Factorial = (n: number): number => (n < 2 ? 0 : (n * Math.log(n / Math.E) + 0.5 * Math.log(2 * Math.PI * n)) / Math.LN2);
+
+/**
+ * A reason when the syntax tree holds a constant whose exact value is too large to compute (a power,
+ * factorial or binomial of more than maxBits), else null. Operands are valued in float64 (our evaluator);
+ * an operand that has no finite value (a tower) is too large by definition.
+ */
+function refuseHuge(json: unknown, budget = { nodes: 0 }): string | null {
+  if (++budget.nodes > 4 * CAS_LIMITS.maxNodes) return 'expression too large';
+  if (!Array.isArray(json)) return null;
+  const [head, ...args] = json as [unknown, ...unknown[]];
+  for (const a of args) {
+    const r = refuseHuge(a, budget);
+    if (r) return r;
+  }
+  if (typeof head !== 'string' || !BIG_HEADS.has(head)) return null;
+  const vals = args.map((a) => evaluateJson(a, {}));
+  if (vals.some((v) => v === null)) return null; // has a variable or an unknown: the canonical form keeps it symbolic
+  const mag = (v: Complex): number => Math.hypot(v[0], v[1]);
+  let bits: number;
+  if (head === 'Power') bits = mag(vals[1]!) * Math.abs(Math.log2(mag(vals[0]!) || 1));
+  else if (head === 'Square') bits = 2 * Math.abs(Math.log2(mag(vals[0]!) || 1));
+  else if (head === 'Exp') bits = mag(vals[0]!) * Math.LOG2E;
+  else if (head === 'Binomial') bits = mag(vals[0]!);
+  else bits = log2Factorial(mag(vals[0]!));
+  return Number.isFinite(bits) && bits <= CAS_LIMITS.maxBits ? null : 'a constant too large to compute exactly';
 }
 
 function isError(x: unknown): x is { error: string } {
@@ -126,17 +160,21 @@ function isError(x: unknown): x is { error: string } {
 }
 
 /**
- * Parse and evaluate one scalar LaTeX string (already normalised), within `ms` milliseconds of engine
- * time. Never throws. Expressions with variables are evaluated at CAS_LIMITS.points sample points.
+ * Parse and evaluate one scalar LaTeX string (already normalised). Never throws; the work is bounded by
+ * the input guards above. Expressions with variables are evaluated at CAS_LIMITS.points sample points.
  */
-export function analyzeLatex(latex: string, ms: number): CasAnalysis {
+export function analyzeLatex(latex: string): CasAnalysis {
   const none = (reason: string): CasAnalysis => ({ vars: [], samples: [], reason });
   if (latex.length > CAS_LIMITS.maxChars) return none(`too long for the CAS (${latex.length} chars)`);
   if (maxDepth(latex) > CAS_LIMITS.maxDepth) return none('nested too deeply for the CAS');
   // Calculus notation: never evaluated, and parsing it alone can take 100+ ms (`\frac{d^{100}}{dx^{100}}`).
   if (CALCULUS_RE.test(latex)) return none('calculus notation (sums, integrals, limits, derivatives) is compared as written');
   const ce = getEngine();
-  const parsed = bounded(ce, ms, () => ce.parse(latex));
+  const raw = guarded(() => ce.parse(latex, { form: 'raw' }));
+  if (isError(raw)) return none(raw.error);
+  const huge = guarded(() => refuseHuge(raw.json));
+  if (isError(huge) || huge) return none(isError(huge) ? huge.error : huge);
+  const parsed = guarded(() => raw.canonical);
   if (isError(parsed)) return none(parsed.error);
   if (!parsed.isValid) return none('LaTeX the CAS cannot parse');
   const json = parsed.json;
@@ -168,7 +206,7 @@ export function closeComplex(a: Complex, b: Complex, relTol: number): boolean {
  * Compare two analyses: 'same' (canonical forms identical), 'equal' / 'different' by sample values, or
  * 'unknown' when neither tier could decide (then the caller says not equal, with this reason).
  */
-export function compareAnalyses(a: CasAnalysis, b: CasAnalysis, relTol: number, ms: number): { verdict: 'same' | 'equal' | 'different' | 'unknown'; reason: string } {
+export function compareAnalyses(a: CasAnalysis, b: CasAnalysis, relTol: number): { verdict: 'same' | 'equal' | 'different' | 'unknown'; reason: string } {
   // Values first: one canonical form always evaluates to the same values, so a difference here settles
   // it without the engine (the vote compares every pair of distinct answers; this keeps that cheap).
   // A constant has one sample; it is compared with every sample of the other side (sin²x + cos²x vs 1).
@@ -182,7 +220,7 @@ export function compareAnalyses(a: CasAnalysis, b: CasAnalysis, relTol: number, 
     if (!closeComplex(x, y, relTol)) return { verdict: 'different', reason: a.vars.length + b.vars.length === 0 ? 'values differ' : 'values differ at a sample point' };
     compared++;
   }
-  const same = a.expr && b.expr ? bounded(getEngine(), ms, () => a.expr!.isSame(b.expr!)) === true : false;
+  const same = a.expr && b.expr ? guarded(() => a.expr!.isSame(b.expr!)) === true : false;
   if (same) return { verdict: 'same', reason: 'same canonical form' };
   // Different free variables can still be equal (x+y-y vs x), so agreement at all points decides.
   const needed = a.vars.length === 0 && b.vars.length === 0 ? 1 : Math.min(3, CAS_LIMITS.points);
@@ -191,7 +229,7 @@ export function compareAnalyses(a: CasAnalysis, b: CasAnalysis, relTol: number, 
     const big = a.samples.some((x) => x !== null && Math.hypot(x[0], x[1]) > 2 ** 53);
     if (big && a.vars.length + b.vars.length === 0 && a.expr && b.expr) {
       const ce = getEngine();
-      const d = bounded(ce, ms, () => ce.box(['Subtract', a.expr!, b.expr!]).evaluate().json);
+      const d = guarded(() => ce.box(['Subtract', a.expr!, b.expr!]).evaluate().json);
       if (d !== 0) return { verdict: typeof d === 'number' || (d as { num?: unknown })?.num !== undefined ? 'different' : 'unknown', reason: 'large values differ exactly' };
     }
     return { verdict: 'equal', reason: compared === 1 ? 'equal values' : `equal at ${compared} sample points` };

@@ -3,7 +3,7 @@
 // bare lists and sets without order, `x = 5` equals `5`, equations are equal when one is a nonzero multiple
 // of the other, inequalities when the multiple is positive, and a one-variable inequality equals the
 // interval it describes.
-import { analyzeLatex, closeComplex, compareAnalyses, ensureEngine, type CasAnalysis, type Complex } from './cas.js';
+import { analyzeLatex, closeComplex, compareAnalyses, type CasAnalysis, type Complex } from './cas.js';
 import { exactEqual, parseNumber, percentOf, roundsTo, type NumLit } from './number.js';
 import { isVariable, type Answer, type RelOp } from './structure.js';
 
@@ -17,10 +17,12 @@ export interface CompareContext {
   /** The pred / gold carried a percent sign (see numbersMatch). */
   predPercent: boolean;
   goldPercent: boolean;
-  /** performance.now() past which the comparison gives up (not equal, reason says so). */
-  deadline: number;
-  /** Engine time for parsing and evaluating one scalar. */
-  casMs: number;
+  /**
+   * Work left for this comparison, in steps: each structural comparison costs one, each scalar that needs
+   * the CAS costs CAS_STEP_COST whether or not its analysis is cached (so a verdict never depends on what
+   * was compared before). At zero the comparison gives up: not equal, and the reason says so.
+   */
+  work: { left: number };
   /** Per-scalar CAS analyses, shared across comparisons (the expensive part). */
   analyses: Map<string, CasAnalysis>;
 }
@@ -37,13 +39,21 @@ export function cachePut<K, V>(m: Map<K, V>, k: K, v: V, max: number): void {
   m.set(k, v);
 }
 
+/** Steps one CAS analysis costs (a parse and up to CAS_LIMITS.points evaluations). */
+export const CAS_STEP_COST = 20;
+export const WORK_EXCEEDED = 'work budget exceeded';
+
+/** Charge `n` steps; false when the budget is spent. */
+function charge(ctx: CompareContext, n: number): boolean {
+  ctx.work.left -= n;
+  return ctx.work.left >= 0;
+}
+
 function analysis(tex: string, ctx: CompareContext): CasAnalysis {
   let a = ctx.analyses.get(tex);
   if (!a) {
-    ctx.deadline += ensureEngine(); // the one-time load is not this comparison's cost
-    a = analyzeLatex(tex, ctx.casMs);
-    // A run out of time is not a property of the answer (the machine may just be busy): retry next time.
-    if (a.reason !== 'CAS time limit') cachePut(ctx.analyses, tex, a, 20000);
+    a = analyzeLatex(tex);
+    cachePut(ctx.analyses, tex, a, 20000); // a pure function of tex: cached, it never differs from fresh
   }
   return a;
 }
@@ -87,7 +97,7 @@ export function compareScalars(p: string, g: string, ctx: CompareContext): Verdi
   }
   const pn = parseNumber(p), gn = parseNumber(g);
   if (pn && gn) return numbersMatch(pn, gn, ctx);
-  if (performance.now() > ctx.deadline) return no('time budget exceeded');
+  if (!charge(ctx, 2 * CAS_STEP_COST)) return no(WORK_EXCEEDED);
   // Each side as (CAS analysis, literal if it is one); the percent variants scale both.
   type Side = [CasAnalysis, NumLit | null];
   const div = ([a, n]: Side): Side => [{ ...a, expr: undefined, samples: a.samples.map((x) => x && [x[0] / 100, x[1] / 100]) }, n && percentOf(n)];
@@ -96,7 +106,7 @@ export function compareScalars(p: string, g: string, ctx: CompareContext): Verdi
     // A written decimal against an exact expression: the same rounding rule as for two literals.
     if (an && b.vars.length === 0 && b.samples[0] && decimalMatchesValue(an, b.samples[0], ctx)) return yes('decimal rounds to the value');
     if (bn && a.vars.length === 0 && a.samples[0] && decimalMatchesValue(bn, a.samples[0], ctx)) return yes('decimal rounds to the value');
-    const r = compareAnalyses(a, b, ctx.relTol, ctx.casMs);
+    const r = compareAnalyses(a, b, ctx.relTol);
     if (r.verdict === 'same' || r.verdict === 'equal') return yes(r.reason);
     last = no(r.reason);
   }
@@ -163,6 +173,7 @@ function texOf(a: Answer): string | null {
 
 /** Is d_p a constant multiple of d_g (positive when `positive`) at every sample point? */
 function proportional(dp: string, dg: string, positive: boolean, ctx: CompareContext): Verdict {
+  if (!charge(ctx, 2 * CAS_STEP_COST)) return no(WORK_EXCEEDED);
   const a = analysis(dp, ctx), b = analysis(dg, ctx);
   let ratio: Complex | null = null, points = 0;
   for (let k = 0; k < Math.min(a.samples.length, b.samples.length); k++) {
@@ -202,9 +213,17 @@ function vectorItems(a: Answer): Answer[] | null {
   return a.rows.every((r) => r.length === 1) ? a.rows.map((r) => r[0]!) : null;
 }
 
-/** Compare pred p with gold g. Never throws; the reason says what decided. */
+/**
+ * Compare pred p with gold g. Never throws; the reason says what decided. Once the work budget is spent
+ * every comparison in progress ends "not equal" with the budget as its reason.
+ */
 export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdict {
-  if (performance.now() > ctx.deadline) return no('time budget exceeded');
+  if (!charge(ctx, 1)) return no(WORK_EXCEEDED);
+  const v = compareParsed(p, g, ctx);
+  return ctx.work.left < 0 ? no(WORK_EXCEEDED) : v;
+}
+
+function compareParsed(p: Answer, g: Answer, ctx: CompareContext): Verdict {
   // An assignment `x = v` (or `v = x`) against a bare value: compare v (Qwen2.5-Math / math-verify rule).
   const pv0 = p.kind === 'relation' && g.kind !== 'relation' ? assignedValue(p) : null;
   if (pv0) return compareAnswers(pv0, g, ctx);

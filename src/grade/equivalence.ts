@@ -1,4 +1,5 @@
-// isEquivalent: are two answer strings the same mathematical answer? Cached and time-bounded.
+// isEquivalent: are two answer strings the same mathematical answer? Cached, and bounded in work (steps),
+// never in wall time: the same pair gets the same verdict on any machine at any load, cached or not.
 // Pipeline: normalise both (normalize.ts) → same canonical string? → parse structure (structure.ts) →
 // compare structures down to scalars (compare.ts): exact numbers first, the CAS only for the rest.
 import { compareAnswers, cachePut, type CompareContext, type Verdict } from './compare.js';
@@ -12,8 +13,12 @@ export interface EquivalenceOptions {
   relTol?: number;
   /** Significant digits a decimal needs to match a value it rounds to (0.33333 = 1/3, 0.33 ≠ 1/3). Default 5. */
   minSigDigits?: number;
-  /** Wall-clock budget of one comparison in ms, CAS work included. Default 100. */
-  timeLimitMs?: number;
+  /**
+   * Work budget of one comparison in steps: one per structural comparison, CAS_STEP_COST (20) per scalar
+   * read by the CAS. Default 2000 (about 50 CAS scalars: a 25-element list against another). Past it the
+   * verdict is "not equal" with a reason saying so.
+   */
+  maxWork?: number;
   /** Multiple choice: compare the letters only. */
   choices?: boolean;
 }
@@ -23,7 +28,7 @@ export interface EquivalenceResult { equal: boolean; reason?: string }
 export const EQUIVALENCE_DEFAULTS: Required<EquivalenceOptions> = {
   relTol: 1e-8,
   minSigDigits: 5,
-  timeLimitMs: 100,
+  maxWork: 2000,
   choices: false,
 };
 
@@ -32,7 +37,6 @@ const MAX_STRUCTURED_CHARS = 1000;
 /** Longer inputs are not even normalised: a hostile 1 MB "answer" costs nothing. */
 const MAX_INPUT_CHARS = 20000;
 const MAX_CACHED_PAIRS = 200000;
-const TIMED_OUT = /time budget exceeded|CAS time limit/;
 
 const pairCache = new Map<string, EquivalenceResult>();
 const normCache = new Map<string, { norm: Normalized; tree: Answer | null }>();
@@ -74,8 +78,7 @@ function decide(pred: string, gold: string, o: Required<EquivalenceOptions>): Eq
     minSigDigits: o.minSigDigits,
     predPercent: p.norm.percent,
     goldPercent: g.norm.percent,
-    deadline: performance.now() + o.timeLimitMs,
-    casMs: Math.max(5, o.timeLimitMs / 2),
+    work: { left: o.maxWork },
     analyses,
   };
   let v: Verdict;
@@ -91,16 +94,16 @@ function decide(pred: string, gold: string, o: Required<EquivalenceOptions>): Eq
 /**
  * Is `pred` the same answer as `gold`? Both are extracted answer strings (not whole responses; see
  * extractAnswer). Symmetric except for the percent rule (the gold's percent sign decides). Never throws;
- * cached per (pred, gold, options); bounded by timeLimitMs, after which the answer is "not equal" with a
- * reason saying so.
+ * cached per (pred, gold, options); bounded by maxWork steps, past which the answer is "not equal" with a
+ * reason saying so. A pure function of its arguments: cached and fresh results are identical.
  */
 export function isEquivalent(pred: string, gold: string, opts: EquivalenceOptions = {}): EquivalenceResult {
   const o = { ...EQUIVALENCE_DEFAULTS, ...opts };
-  const key = `${o.relTol}|${o.minSigDigits}|${o.timeLimitMs}|${o.choices ? 1 : 0}\u0001${pred}\u0001${gold}`;
+  const key = `${o.relTol}|${o.minSigDigits}|${o.maxWork}|${o.choices ? 1 : 0}\u0001${pred}\u0001${gold}`;
   const hit = pairCache.get(key);
   if (hit) return hit;
   const r = decide(pred, gold, o);
-  if (!TIMED_OUT.test(r.reason ?? '')) cachePut(pairCache, key, r, MAX_CACHED_PAIRS); // a timeout may not recur
+  cachePut(pairCache, key, r, MAX_CACHED_PAIRS);
   return r;
 }
 

@@ -3,18 +3,9 @@
 // truncated last line, a resumed run appends after it and may repeat steps, and older runs lack newer
 // fields. A report should still plot what exists, so bad lines are skipped and listed, never fatal.
 import { readFile } from 'node:fs/promises';
+import { STEP_FIELDS, EVAL_FIELDS, type StepField, type EvalField } from '../rl/record.js';
 
-/** Per-step fields the trainer writes (all numbers; null where gold labels are unknown). */
-export const STEP_FIELDS = [
-  'epoch', 'time', 'reward_mean', 'label_acc', 'reward_acc', 'rollout_pass1', 'rollout_maj', 'rollout_passn',
-  'vote_share', 'num_classes', 'no_answer_frac', 'resp_len_mean', 'resp_len_max', 'truncated_frac', 'entropy',
-  'kl', 'clip_frac', 'grad_norm', 'lr', 'loss', 't_rollout', 't_grade', 't_update', 'tokens_per_s',
-] as const;
-export type StepField = (typeof STEP_FIELDS)[number];
-
-/** Per-evaluation fields: pass@1 = avg@k, maj@k, greedy pass@1, best@k (= pass@k); k samples per problem. */
-export const EVAL_FIELDS = ['pass1', 'maj', 'greedy', 'best', 'k', 'n_problems'] as const;
-export type EvalField = (typeof EVAL_FIELDS)[number];
+export { STEP_FIELDS, EVAL_FIELDS, type StepField, type EvalField };
 
 /** One training step. A field that was missing, null or not a finite number is absent. */
 export type StepRecord = { step: number } & { [K in StepField]?: number };

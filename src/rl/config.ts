@@ -1,12 +1,15 @@
 // The training configuration: one strict schema per concern, every field with its default and where that
-// default comes from. [TTRL.md] = /work/shared/TTRL.md's table (the paper's settings as its code ran
-// them); [verl] = the TTRL fork of verl; [ttrl] = a choice of this project. Unknown keys are rejected with
+// default comes from. [TTRL.md] = the TTRL paper's settings as its reference code ran them (the table in
+// docs/rl.md); [verl] = the TTRL fork of verl; [ttrl] = a choice of this project. Unknown keys are rejected with
 // their path. Loading, CLI overrides and dumping are in config-io.ts.
 import path from 'node:path';
 import * as z from 'zod';
+import { SAMPLING_RULES } from '../sample/params.js';
 
 const posInt = () => z.int().min(1);
 const share = () => z.number().min(0).max(1);
+/** A sampling setting, checked by the sampler's own rule (one range per setting). */
+const sampling = (field: keyof typeof SAMPLING_RULES) => z.number().refine(SAMPLING_RULES[field].ok, SAMPLING_RULES[field].want);
 
 export const ModelConfig = z.strictObject({
   path: z.string().min(1).describe('model folder: config.json, tokenizer, *.safetensors [required]'),
@@ -31,10 +34,10 @@ export const RolloutConfig = z.strictObject({
   n_votes: posInt().default(64).describe('responses sampled per prompt; all vote and all are rewarded [TTRL.md: N]'),
   n_train: posInt().default(32).describe('responses per prompt kept for the update [TTRL.md: M]'),
   train_select: z.enum(['first', 'random']).default('first').describe('which n_train responses are kept [TTRL.md: the first M in sampling order]'),
-  temperature: z.number().min(0).default(1.0).describe('rollout temperature [TTRL.md: 1.0; 0.6 for non-Math, non-reasoning models]'),
-  top_p: z.number().gt(0).max(1).default(1.0).describe('nucleus sampling mass [TTRL.md]'),
-  top_k: z.int().min(0).default(0).describe("top-k sampling; 0 = off (vLLM's -1) [verl rollout default]"),
-  min_p: share().default(0).describe('min-p sampling; 0 = off [vLLM default]'),
+  temperature: sampling('temperature').default(1.0).describe('rollout temperature [TTRL.md: 1.0; 0.6 for non-Math, non-reasoning models]'),
+  top_p: sampling('topP').default(1.0).describe('nucleus sampling mass [TTRL.md]'),
+  top_k: sampling('topK').default(0).describe("top-k sampling; 0 = off (vLLM's -1) [verl rollout default]"),
+  min_p: sampling('minP').default(0).describe('min-p sampling; 0 = off [vLLM default]'),
   max_response_len: posInt().default(3072).describe('response tokens at most; longer ones are truncated [TTRL.md]'),
 });
 
@@ -54,7 +57,7 @@ export const AlgorithmConfig = z.strictObject({
   kl_coef: z.number().min(0).default(0.001).describe('KL-in-loss coefficient; 0 = no reference model [TTRL.md]'),
   kl_type: z.enum(['kl', 'abs', 'mse', 'low_var_kl']).default('low_var_kl').describe('KL estimator (low_var_kl = k3) [TTRL.md]'),
   entropy_coeff: z.number().min(0).default(0).describe('entropy bonus; entropy is logged either way [TTRL.md]'),
-  ppo_epochs: posInt().default(1).describe('passes over each step\'s responses [TTRL.md]'),
+  ppo_epochs: posInt().default(1).describe('passes over each step\'s kept responses, every mini-batch in the same order each time [TTRL.md; verl ppo_epochs]'),
 });
 
 export const OptimConfig = z.strictObject({
@@ -76,8 +79,8 @@ export const EvalConfig = z.strictObject({
   every: z.int().min(0).default(2).describe('evaluate every this many steps; 0 = off [TTRL.md]'),
   at_start: z.boolean().default(true).describe('evaluate before the first step [TTRL.md]'),
   k: posInt().default(16).describe('samples per problem: pass@1 = avg@k, plus maj@k and best@k [TTRL.md]'),
-  temperature: z.number().min(0).default(0.6).describe('eval temperature [TTRL.md]'),
-  top_p: z.number().gt(0).max(1).default(0.95).describe('eval nucleus mass [TTRL.md]'),
+  temperature: sampling('temperature').default(0.6).describe('eval temperature [TTRL.md]'),
+  top_p: sampling('topP').default(0.95).describe('eval nucleus mass [TTRL.md]'),
   max_response_len: posInt().default(3072).describe('eval response tokens at most [TTRL.md, as rollout]'),
   path: z.string().min(1).nullable().default(null).describe('eval problems; null = data.path (test-time: the same problems) [TTRL.md]'),
 });

@@ -4,7 +4,7 @@
 import type { Model } from '../model/model.js';
 import type { LabeledExample } from '../data/dataset.js';
 import { sampleBatch, type SampleProgress } from '../sample/index.js';
-import { gradeGroup, isEquivalent, extractAnswer } from '../grade/index.js';
+import { avgAtK, goldRewards, gradeGroup, isEquivalent, extractAnswer, labelAccuracy, passAtK } from '../grade/index.js';
 
 export interface EvalSettings {
   k: number;
@@ -38,25 +38,21 @@ export function isCorrect(response: string, gold: string, choices = false): bool
 
 export function evaluate(model: Model, prompts: EvalPrompt[], decode: Decode, s: EvalSettings,
                          onProgress?: (p: SampleProgress) => void): EvalResult {
+  const n = prompts.length, golds = prompts.map((p) => p.answer), opts = { choices: s.choices };
+  if (n === 0) return { pass1: 0, maj: 0, best: 0, greedy: s.greedy ? 0 : null, k: s.k, n_problems: 0 };
   const reqs = prompts.map((p, i) => ({ ids: p.ids, n: s.k, key: i }));
   const samples = sampleBatch(model, reqs, { temperature: s.temperature, topP: s.topP, maxNewTokens: s.maxNewTokens, eosIds: s.eosIds },
     { seed: s.seed, decoder: { decode }, onProgress });
-  let pass1 = 0, maj = 0, best = 0;
-  samples.forEach((group, i) => {
-    const gold = prompts[i]!.answer;
-    const texts = group.map((x) => x.text ?? decode(x.ids));
-    const correct = texts.map((t) => isCorrect(t, gold, s.choices));
-    pass1 += correct.filter(Boolean).length / Math.max(1, correct.length);
-    best += correct.some(Boolean) ? 1 : 0;
-    const g = gradeGroup(texts, { choices: s.choices });
-    maj += g.label !== null && isEquivalent(g.label, gold, { choices: s.choices }).equal ? 1 : 0;
-  });
+  const graded = samples.map((group) => gradeGroup(group.map((x) => x.text ?? decode(x.ids)), opts));
+  const correct = graded.map((g, i) => goldRewards(g.answers, golds[i]!, opts).map((r) => r === 1));
+  const pass1 = avgAtK(correct);
+  const best = correct.filter((row) => passAtK(row.length, row.filter(Boolean).length, row.length) === 1).length / n;
+  const maj = labelAccuracy(graded.map((g) => g.label), golds, opts);
   let greedy: number | null = null;
   if (s.greedy) {
     const g = sampleBatch(model, prompts.map((p, i) => ({ ids: p.ids, n: 1, key: i })),
       { temperature: 0, maxNewTokens: s.maxNewTokens, eosIds: s.eosIds }, { seed: s.seed, decoder: { decode } });
-    greedy = g.reduce((a, grp, i) => a + (isCorrect(grp[0]!.text ?? decode(grp[0]!.ids), prompts[i]!.answer, s.choices) ? 1 : 0), 0) / Math.max(1, prompts.length);
+    greedy = g.filter((grp, i) => isCorrect(grp[0]!.text ?? decode(grp[0]!.ids), golds[i]!, s.choices)).length / n;
   }
-  const n = Math.max(1, prompts.length);
-  return { pass1: pass1 / n, maj: maj / n, best: best / n, greedy, k: s.k, n_problems: prompts.length };
+  return { pass1, maj, best, greedy, k: s.k, n_problems: n };
 }

@@ -1,31 +1,36 @@
 // `ttrl train`: the TTRL loop (TTRL.md "One training step"), with evaluation, metrics, checkpoints and resume.
 //
-//   for each batch of prompts:  rollout (n_votes samples each) → vote + rewards → keep n_train → GRPO
-//   advantages → PPO/KL update (mini-batches of optim.mini_batch responses) → log → maybe eval / checkpoint
+//   openRun: config → run plan (plan.ts), data, models, optimizer, run state (fresh or resumed)
+//   for each batch of prompts:  rollout → reward → diagnostics → update → record   (trainStep)
+//                               then maybe eval / checkpoint
 //
 // Determinism: every random choice derives from (run.seed, step, prompt, sample), so a run resumed from a
 // checkpoint replays exactly the steps an uninterrupted run would have taken (weights bit-identical).
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadModel, type Model } from '../model/model.js';
+import { loadModel } from '../model/model.js';
 import type { Backend } from '../tensor/backend.js';
 import { loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
 import { loadLabeled, loadPrompts, type LabeledExample, type PromptOnly } from '../data/dataset.js';
-import { iterateBatches, stepsPerEpoch, type BatchCursor } from '../data/batches.js';
-import { sampleBatch } from '../sample/index.js';
-import { isEquivalent } from '../grade/index.js';
+import { iterateBatches, type Batch } from '../data/batches.js';
 import { Optimizer } from '../train/optim.js';
-import { writeFileAtomic, copySideFiles } from '../model/params.js';
+import { writeFileAtomic } from '../model/params.js';
 import { Progress } from '../util/progress.js';
-import { Rng, deriveSeed } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
 import { dumpConfig } from './config-io.js';
 import type { TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
-import { lrScheduleOf, advantageOptionsOf, ppoObjectiveConfigOf } from './from-config.js';
-import { policyUpdate } from './update.js';
-import { rewardGroup, selectForTraining, buildTrainSamples, type Response, type GroupResult } from './step.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { buildRunPlan, type RunPlan } from './plan.js';
+import { localEngine, rollout, type RolloutEngine } from './rollout.js';
+import { REWARD_MODES, rewardStep } from './reward.js';
+import { goldDiagnostics } from './diagnostics.js';
+import { learnStep, type Learner } from './learn.js';
+import { stepRecord, stepLogLine, type StepLine } from './record.js';
+import { lastCheckpoint, readRunState, saveCheckpoint, saveFinal, truncateMetrics, type RunState } from './checkpoint.js';
+import { evaluate, type EvalPrompt, type EvalResult } from './evaluate.js';
+
+export { STEP_FIELDS } from './record.js';
+export { lastCheckpoint } from './checkpoint.js';
 
 export interface TrainOptions {
   /** Run directory (default run.out_dir/run.name). */
@@ -42,96 +47,63 @@ export interface TrainOptions {
 
 export interface TrainResult { runDir: string; steps: number; lastEval: EvalResult | null; stopped: boolean }
 
-interface RunState { step: number; cursor: BatchCursor }
+/** Everything a run holds while it trains. */
+interface Run extends Learner {
+  cfg: TrainConfig;
+  plan: RunPlan;
+  runDir: string;
+  metricsFile: string;
+  log: (s: string) => void;
+  quiet: boolean;
+  prompts: PromptOnly[];
+  promptIds: number[][];
+  /** Gold answers by problem id: eval.path unset (diagnostics), or a mode that rewards with gold. */
+  goldById: Map<string, string>;
+  evalPrompts: EvalPrompt[];
+  decode: (ids: number[]) => string;
+  engine: RolloutEngine;
+  state: RunState;
+}
 
-const STEP_FIELDS = ['reward_mean', 'label_acc', 'reward_acc', 'rollout_pass1', 'rollout_maj', 'rollout_passn', 'vote_share',
-  'num_classes', 'no_answer_frac', 'resp_len_mean', 'resp_len_max', 'truncated_frac', 'entropy', 'kl', 'clip_frac',
-  'grad_norm', 'lr', 'loss', 't_rollout', 't_grade', 't_update', 'tokens_per_s'] as const;
-export { STEP_FIELDS };
-
-function promptIdsOf(tok: Tok, cfg: TrainConfig, question: string, where: string): number[] {
-  const ids = buildPrompt(tok, question, {
-    mode: cfg.model.chat_template ? 'chat' : 'raw',
-    ...(cfg.model.system_prompt !== null ? { system: cfg.model.system_prompt } : {}),
-    suffix: cfg.model.prompt_suffix,
-  }).ids;
-  if (ids.length > cfg.data.max_prompt_len) {
-    throw new TtrlError(`${where}: prompt has ${ids.length} tokens, above data.max_prompt_len=${cfg.data.max_prompt_len}; raise it or shorten the prompt`);
+function promptIdsOf(tok: Tok, plan: RunPlan, question: string, where: string): number[] {
+  const ids = buildPrompt(tok, question, plan.prompt.options).ids;
+  if (ids.length > plan.prompt.maxLen) {
+    throw new TtrlError(`${where}: prompt has ${ids.length} tokens, above data.max_prompt_len=${plan.prompt.maxLen}; raise it or shorten the prompt`);
   }
   return ids;
 }
 
-/** The last complete checkpoint of a run directory, if any. */
-export function lastCheckpoint(runDir: string): string | null {
-  const dir = path.join(runDir, 'checkpoints');
-  if (!fs.existsSync(dir)) return null;
-  const steps = fs.readdirSync(dir).map((n) => /^step-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1])).filter((s) => fs.existsSync(path.join(dir, `step-${s}`, 'state.json'))).sort((a, b) => b - a);
-  return steps.length ? path.join(dir, `step-${steps[0]}`) : null;
-}
-
-/** A checkpoint: HF model dir + optimizer state + run state, written under a temporary name and renamed. */
-function saveCheckpoint(runDir: string, modelDir: string, policy: Model, opt: Optimizer, state: RunState, keep: number): void {
-  const dir = path.join(runDir, 'checkpoints');
-  fs.mkdirSync(dir, { recursive: true });
-  const final = path.join(dir, `step-${state.step}`), tmp = `${final}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  policy.save(tmp);
-  opt.save(tmp);
-  copySideFiles(modelDir, tmp);
-  writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify(state) + '\n');
-  fs.rmSync(final, { recursive: true, force: true });
-  fs.renameSync(tmp, final);
-  const old = fs.readdirSync(dir).map((n) => /^step-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1])).sort((a, b) => b - a).slice(keep);
-  for (const s of old) fs.rmSync(path.join(dir, `step-${s}`), { recursive: true, force: true });
-}
-
-/** Metrics lines after `step` are dropped on resume: the resumed run writes them again. */
-function truncateMetrics(file: string, step: number): void {
-  if (!fs.existsSync(file)) return;
-  const keep = fs.readFileSync(file, 'utf8').split('\n').filter((l) => {
-    if (!l.trim()) return false;
-    try { return (JSON.parse(l) as { step: number }).step <= step; } catch { return false; }
-  });
-  writeFileAtomic(file, keep.map((l) => l + '\n').join(''));
-}
-
-const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-
-export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<TrainResult> {
-  const runDir = o.out ?? path.join(cfg.run.out_dir, cfg.run.name);
-  const log = (s: string): void => { if (!o.quiet) process.stderr.write(s + '\n'); };
-  const mode = cfg.reward.mode;
-
-  // ---- data: the trainer's prompts carry no answer; gold is read separately for eval and diagnostics
+/** The trainer's prompts carry no answer; gold is read separately, for eval, diagnostics and gold reward modes. */
+async function loadData(cfg: TrainConfig, log: (s: string) => void) {
+  const usesGold = REWARD_MODES[cfg.reward.mode].usesGold;
   const dataOpts = { format: cfg.data.format, promptKey: cfg.data.prompt_key, answerKey: cfg.data.answer_key, idKey: cfg.data.id_key };
   const prompts: PromptOnly[] = await loadPrompts(cfg.data.path, dataOpts);
   let labeled: LabeledExample[] | null = null;
   try { labeled = await loadLabeled(cfg.eval.path ?? cfg.data.path, dataOpts); } catch (e) {
-    if (mode === 'oracle') throw e;
+    if (usesGold) throw e;
     log(`note: no gold answers (${(e as Error).message}); evaluation and label diagnostics are off`);
   }
   const goldById = new Map(labeled?.filter(() => cfg.eval.path === null).map((x) => [x.id, x.answer]) ?? []);
-  if (mode === 'oracle' && cfg.eval.path !== null) {
+  if (usesGold && cfg.eval.path !== null) {
     for (const x of await loadLabeled(cfg.data.path, dataOpts)) goldById.set(x.id, x.answer);
   }
+  return { prompts, labeled, goldById };
+}
 
+/** Data, plan, run state (fresh or from the last checkpoint), models and optimizer. */
+async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
+  const runDir = o.out ?? path.join(cfg.run.out_dir, cfg.run.name);
+  const log = (s: string): void => { if (!o.quiet) process.stderr.write(s + '\n'); };
+  const { prompts, labeled, goldById } = await loadData(cfg, log);
   const tok = await loadTokenizer(cfg.model.path);
-  const decode = (ids: number[]): string => tok.decode(ids, { skipSpecial: true });
-  const promptIds = prompts.map((p, i) => promptIdsOf(tok, cfg, p.prompt, `${cfg.data.path} #${i} (${p.id})`));
-  const evalPrompts = labeled?.map((x, i) => ({ ids: promptIdsOf(tok, cfg, x.prompt, `eval #${i}`), answer: x.answer })) ?? [];
 
-  // ---- run state: fresh, or resumed from the last checkpoint
   fs.mkdirSync(runDir, { recursive: true });
   const metricsFile = path.join(runDir, 'metrics.jsonl');
-  let modelDir = cfg.model.path;
   let state: RunState = { step: 0, cursor: { epoch: 0, batch: 0 } };
   const ckpt = o.resume ? lastCheckpoint(runDir) : null;
   if (o.resume && !ckpt) log(`note: --resume: no checkpoint in ${runDir}, starting from the beginning`);
   if (ckpt) {
-    state = JSON.parse(fs.readFileSync(path.join(ckpt, 'state.json'), 'utf8')) as RunState;
-    modelDir = ckpt;
+    state = readRunState(ckpt);
     truncateMetrics(metricsFile, state.step);
     log(`resuming from ${ckpt} (step ${state.step})`);
   } else {
@@ -139,133 +111,90 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   }
   writeFileAtomic(path.join(runDir, 'config.yaml'), dumpConfig(cfg));
 
-  const policy = loadModel(modelDir, o.backend);
-  const ref = cfg.algorithm.kl_coef !== 0 && mode !== 'none' ? loadModel(cfg.model.path, o.backend) : null;
+  const policy = loadModel(ckpt ?? cfg.model.path, o.backend);
+  const plan = buildRunPlan(cfg, { tok, model: policy.cfg }, prompts.length, o.maxSteps);
+  const ref = plan.reference ? loadModel(cfg.model.path, o.backend) : null;
   if (ref) ref.trainable = false;
-  const opt = new Optimizer(policy.params, {
-    kind: 'adamw', beta1: cfg.optim.betas[0], beta2: cfg.optim.betas[1], eps: cfg.optim.eps, weightDecay: cfg.optim.weight_decay,
-  }, policy.be);
+  const opt = new Optimizer(policy.params, plan.optimizer, policy.be);
   if (ckpt) opt.load(ckpt);
-
-  const perEpoch = stepsPerEpoch(prompts.length, cfg.data.prompts_per_step, cfg.data.drop_last);
-  const totalSteps = cfg.run.episodes * perEpoch;
-  const lastStep = Math.min(totalSteps, o.maxSteps ?? Infinity);
-  const schedule = lrScheduleOf(cfg, totalSteps);
-  const eosIds = tok.eosIds.length ? tok.eosIds : policy.cfg.eosIds;
-  const appendMetrics = (rec: Record<string, unknown>): void => { fs.appendFileSync(metricsFile, JSON.stringify(rec) + '\n'); };
-
-  const runEval = (step: number): EvalResult | null => {
-    if (!evalPrompts.length) return null;
-    const t0 = performance.now();
-    const bar = new Progress(`eval @${step}`, evalPrompts.length * cfg.eval.k, { unit: 'sample', silent: o.quiet });
-    const r = evaluate(policy, evalPrompts, decode, {
-      k: cfg.eval.k, temperature: cfg.eval.temperature, topP: cfg.eval.top_p, maxNewTokens: cfg.eval.max_response_len,
-      eosIds, seed: deriveSeed(cfg.run.seed, 0xe7a1), greedy: true,
-    }, (p) => bar.update(p.samplesDone));
-    bar.finish();
-    appendMetrics({ kind: 'eval', step, time: Date.now() / 1000, ...r, seconds: (performance.now() - t0) / 1000 });
-    log(`eval @${step}: pass@1 ${r.pass1.toFixed(3)}  maj@${r.k} ${r.maj.toFixed(3)}  best@${r.k} ${r.best.toFixed(3)}  greedy ${r.greedy?.toFixed(3)}`);
-    return r;
+  const decode = (ids: number[]): string => tok.decode(ids, { skipSpecial: true });
+  return {
+    cfg, plan, runDir, metricsFile, log, quiet: o.quiet ?? false, prompts, goldById, decode, policy, ref, opt, state,
+    promptIds: prompts.map((p, i) => promptIdsOf(tok, plan, p.prompt, `${cfg.data.path} #${i} (${p.id})`)),
+    evalPrompts: labeled?.map((x, i) => ({ ids: promptIdsOf(tok, plan, x.prompt, `eval #${i}`), answer: x.answer })) ?? [],
+    engine: localEngine(policy, decode),
   };
+}
 
+const appendMetrics = (run: Run, rec: object): void => { fs.appendFileSync(run.metricsFile, JSON.stringify(rec) + '\n'); };
+
+function runEval(run: Run, step: number): EvalResult | null {
+  if (!run.evalPrompts.length) return null;
+  const t0 = performance.now(), s = run.plan.eval.settings;
+  const bar = new Progress(`eval @${step}`, run.evalPrompts.length * s.k, { unit: 'sample', silent: run.quiet });
+  const r = evaluate(run.policy, run.evalPrompts, run.decode, s, (p) => bar.update(p.samplesDone));
+  bar.finish();
+  appendMetrics(run, { kind: 'eval', step, time: Date.now() / 1000, ...r, seconds: (performance.now() - t0) / 1000 });
+  run.log(`eval @${step}: pass@1 ${r.pass1.toFixed(3)}  maj@${r.k} ${r.maj.toFixed(3)}  best@${r.k} ${r.best.toFixed(3)}  greedy ${r.greedy?.toFixed(3)}`);
+  return r;
+}
+
+/** One TTRL step: rollout → reward → diagnostics → update → record. */
+async function trainStep(run: Run, batch: Batch): Promise<StepLine> {
+  const { plan } = run, step = batch.step + 1, idx = batch.indices;
+  const t0 = performance.now();
+  const bar = new Progress(`step ${step}/${plan.steps.last} rollout`, idx.length * plan.rollout.nVotes, { unit: 'sample', silent: run.quiet });
+  const responses = await rollout(run.engine, run.promptIds, idx, plan, step, { onProgress: (p) => bar.update(p.samplesDone) });
+  bar.finish();
+  const t1 = performance.now();
+  const goldOf = (p: number): string | undefined => run.goldById.get(run.prompts[idx[p]!]!.id);
+  const groups = rewardStep(responses, plan.reward.mode, { minVoteShare: plan.reward.minVoteShare },
+    REWARD_MODES[plan.reward.mode].usesGold ? (p) => goldOf(p)! : null);
+  const diag = goldDiagnostics(groups, idx.map((_, p) => goldOf(p)));
+  const t2 = performance.now();
+  const lr = lrAt(batch.step, plan.schedule);
+  const upd = learnStep(run, run.promptIds, idx, responses, groups, plan, step, lr);
+  const t3 = performance.now();
+  const rec = stepRecord(step, batch.epoch, responses, groups, diag, upd, lr,
+    { rollout: (t1 - t0) / 1000, grade: (t2 - t1) / 1000, update: (t3 - t2) / 1000 });
+  appendMetrics(run, rec);
+  run.log(stepLogLine(rec, plan.steps.last));
+  return rec;
+}
+
+/** The state after training on `batch`: the next batch to train on. */
+function stateAfter(batch: Batch, perEpoch: number): RunState {
+  const next = batch.batch + 1 < perEpoch ? { epoch: batch.epoch, batch: batch.batch + 1 } : { epoch: batch.epoch + 1, batch: 0 };
+  return { step: batch.step + 1, cursor: next };
+}
+
+export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<TrainResult> {
+  const run = await openRun(cfg, o);
+  const { plan, log } = run;
+  const checkpoint = (): string => saveCheckpoint(run.runDir, cfg.model.path, run.policy, run.opt, run.state, plan.checkpoint.keep);
   let stop = false;
   const onSigint = (): void => { if (stop) process.exit(130); stop = true; log('\ninterrupt: finishing this step, then saving a checkpoint (Ctrl-C again to quit now)'); };
   process.on('SIGINT', onSigint);
   let lastEval: EvalResult | null = null;
   try {
-    if (state.step === 0 && cfg.eval.at_start) lastEval = runEval(0);
-    for (const batch of iterateBatches(prompts.length, cfg.data.prompts_per_step, cfg.run.seed, cfg.data.drop_last, cfg.run.episodes,
-      { start: state.cursor, shuffle: cfg.data.shuffle })) {
-      if (batch.step >= lastStep || stop) break;
-      const step = batch.step + 1;
-      const tRoll = performance.now();
-      // 1-2. rollout: n_votes samples per prompt, streams named by (seed, step, prompt)
-      const bar = new Progress(`step ${step}/${lastStep} rollout`, batch.indices.length * cfg.rollout.n_votes, { unit: 'sample', silent: o.quiet });
-      const out = sampleBatch(policy, batch.indices.map((i) => ({ ids: promptIds[i]!, n: cfg.rollout.n_votes, key: i })), {
-        temperature: cfg.rollout.temperature, topP: cfg.rollout.top_p, topK: cfg.rollout.top_k, minP: cfg.rollout.min_p,
-        maxNewTokens: cfg.rollout.max_response_len, eosIds,
-      }, { seed: deriveSeed(cfg.run.seed, step), decoder: { decode }, onProgress: (p) => bar.update(p.samplesDone) });
-      bar.finish();
-      const responses: Response[][] = out.map((g) => g.map((s) => ({
-        ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, truncated: s.finishReason === 'length',
-      })));
-      const tGrade = performance.now();
-      // 3. vote and reward (oracle: gold labels, the upper bound)
-      const groups: GroupResult[] = batch.indices.map((i, p) => rewardGroup(responses[p]!.map((r) => r.text),
-        mode === 'oracle' ? { kind: 'oracle', gold: goldById.get(prompts[i]!.id)! } : { kind: 'ttrl' }, cfg.reward.min_vote_share));
-      // diagnostics against gold (logged, never used)
-      const diag = { label: [] as number[], rewardAcc: [] as number[], pass1: [] as number[], passn: [] as number[] };
-      batch.indices.forEach((i, p) => {
-        const gold = goldById.get(prompts[i]!.id);
-        if (gold === undefined) return;
-        const g = groups[p]!;
-        const goldR = g.answers.map((a) => (a !== null && isEquivalent(a, gold).equal ? 1 : 0));
-        diag.label.push(g.label !== null && isEquivalent(g.label, gold).equal ? 1 : 0);
-        diag.rewardAcc.push(mean(goldR.map((r, j) => (r === g.rewards[j] ? 1 : 0))));
-        diag.pass1.push(mean(goldR));
-        diag.passn.push(goldR.some((r) => r === 1) ? 1 : 0);
-      });
-      const tUpdate = performance.now();
-      // 4-6. keep n_train, advantages, update
-      let upd = null;
-      const lr = lrAt(batch.step, schedule);
-      if (mode !== 'none') {
-        const keep = batch.indices.map((i) => selectForTraining(cfg.rollout.n_votes, cfg.rollout.n_train, cfg.rollout.train_select, new Rng(cfg.run.seed, step, i, 0x5e1)));
-        const samples = buildTrainSamples(batch.indices.map((i) => promptIds[i]!), responses, groups, keep, advantageOptionsOf(cfg), cfg.algorithm.adv_eps);
-        if (samples.length) {
-          policy.freeScratch();  // the rollout's scratch is not needed while training
-          upd = policyUpdate(policy, ref, opt, samples, {
-            objective: (mini) => ppoObjectiveConfigOf(cfg, mini),
-            miniBatch: cfg.optim.mini_batch, microBatch: cfg.optim.micro_batch,
-            gradClip: cfg.optim.grad_clip, temperature: cfg.rollout.temperature || 1, lr,
-          });
-          policy.freeScratch();
-        }
-      }
-      const tEnd = performance.now();
-      // 7. log
-      const all = responses.flat();
-      const newTokens = all.reduce((a, r) => a + r.ids.length, 0);
-      const gold = diag.label.length > 0;
-      const rec: Record<string, unknown> = {
-        kind: 'step', step, epoch: batch.epoch, time: Date.now() / 1000,
-        reward_mean: mean(groups.flatMap((g) => g.rewards)),
-        label_acc: gold ? mean(diag.label) : null, reward_acc: gold ? mean(diag.rewardAcc) : null,
-        rollout_pass1: gold ? mean(diag.pass1) : null, rollout_maj: gold ? mean(diag.label) : null, rollout_passn: gold ? mean(diag.passn) : null,
-        vote_share: mean(groups.map((g) => g.voteShare)), num_classes: mean(groups.map((g) => g.numClasses)),
-        no_answer_frac: mean(groups.flatMap((g) => g.answers.map((a) => (a === null ? 1 : 0)))),
-        prompts_used: groups.filter((g) => g.used).length,
-        resp_len_mean: newTokens / Math.max(1, all.length), resp_len_max: Math.max(0, ...all.map((r) => r.ids.length)),
-        truncated_frac: mean(all.map((r) => (r.truncated ? 1 : 0))),
-        entropy: upd?.entropy ?? null, kl: upd?.klLoss ?? null, clip_frac: upd?.clipFrac ?? null, grad_norm: upd?.gradNorm ?? null,
-        lr, loss: upd?.loss ?? null, pg_loss: upd?.pgLoss ?? null, ppo_kl: upd?.ppoKl ?? null,
-        t_rollout: (tGrade - tRoll) / 1000, t_grade: (tUpdate - tGrade) / 1000, t_update: (tEnd - tUpdate) / 1000,
-        tokens_per_s: newTokens / Math.max(1e-9, (tGrade - tRoll) / 1000),
-      };
-      appendMetrics(rec);
-      log(`step ${step}/${lastStep}: reward ${(rec.reward_mean as number).toFixed(3)} vote ${(rec.vote_share as number).toFixed(3)}` +
-        (gold ? ` label_acc ${(rec.label_acc as number).toFixed(3)} pass1 ${(rec.rollout_pass1 as number).toFixed(3)}` : '') +
-        (upd ? ` loss ${upd.loss.toFixed(4)} gnorm ${upd.gradNorm.toFixed(3)} ent ${upd.entropy.toFixed(3)}` : '') +
-        ` | ${((tEnd - tRoll) / 1000).toFixed(1)}s`);
-      state = { step, cursor: batch.batch + 1 < perEpoch ? { epoch: batch.epoch, batch: batch.batch + 1 } : { epoch: batch.epoch + 1, batch: 0 } };
-      const isLast = step >= lastStep;
-      if (!isLast && cfg.eval.every > 0 && step % cfg.eval.every === 0) lastEval = runEval(step);
-      if (stop || (cfg.run.save_every > 0 && step % cfg.run.save_every === 0 && !isLast)) {
-        saveCheckpoint(runDir, cfg.model.path, policy, opt, state, 2);
-        if (stop) log(`saved ${path.join(runDir, 'checkpoints', `step-${step}`)}; resume with --resume`);
+    if (run.state.step === 0 && plan.eval.atStart) lastEval = runEval(run, 0);
+    for (const batch of iterateBatches(run.prompts.length, plan.data.perStep, plan.seed, plan.data.dropLast, plan.data.episodes,
+      { start: run.state.cursor, shuffle: plan.data.shuffle })) {
+      if (batch.step >= plan.steps.last || stop) break;
+      await trainStep(run, batch);
+      run.state = stateAfter(batch, plan.steps.perEpoch);
+      const step = run.state.step, isLast = step >= plan.steps.last;
+      if (!isLast && plan.eval.every > 0 && step % plan.eval.every === 0) lastEval = runEval(run, step);
+      if (stop || (plan.checkpoint.every > 0 && step % plan.checkpoint.every === 0 && !isLast)) {
+        const dir = checkpoint();
+        if (stop) log(`saved ${dir}; resume with --resume`);
       }
     }
     if (!stop) {
-      const evalOn = cfg.eval.every > 0 || cfg.eval.at_start;
-      if (evalOn && (state.step > 0 || !cfg.eval.at_start)) lastEval = runEval(state.step);
-      const finalDir = path.join(runDir, 'final');
-      const tmp = `${finalDir}.tmp-${process.pid}`;
-      fs.rmSync(tmp, { recursive: true, force: true });
-      policy.save(tmp);
-      copySideFiles(cfg.model.path, tmp);
-      fs.rmSync(finalDir, { recursive: true, force: true });
-      fs.renameSync(tmp, finalDir);
-      saveCheckpoint(runDir, cfg.model.path, policy, opt, state, 2);
+      const evalOn = plan.eval.every > 0 || plan.eval.atStart;
+      if (evalOn && (run.state.step > 0 || !plan.eval.atStart)) lastEval = runEval(run, run.state.step);
+      saveFinal(run.runDir, cfg.model.path, run.policy);
+      checkpoint();
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -273,8 +202,8 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   if (o.report ?? true) {
     try {
       const { writeReport } = await import('../report/write.js');
-      log(`report: ${await writeReport(runDir)}`);
+      log(`report: ${await writeReport(run.runDir)}`);
     } catch (e) { log(`note: report not written (${(e as Error).message})`); }
   }
-  return { runDir, steps: state.step, lastEval, stopped: stop };
+  return { runDir: run.runDir, steps: run.state.step, lastEval, stopped: stop };
 }

@@ -7,7 +7,6 @@ import type { Model, Batch } from '../model/model.js';
 import type { Optimizer } from '../train/optim.js';
 import { clipGradNorm } from '../train/optim.js';
 import { ppoObjective, type PpoObjectiveConfig } from './objective.js';
-import type { MiniBatchInfo } from './from-config.js';
 import { TtrlError } from '../util/errors.js';
 
 /** One response to train on. */
@@ -20,6 +19,16 @@ export interface TrainSample {
   advantage: number;
 }
 
+/** What the objective knows about the mini-batch a micro-batch belongs to. */
+export interface MiniBatchInfo {
+  /** valid response tokens in the whole mini-batch. */
+  tokens: number;
+  /** responses in the whole mini-batch. */
+  rows: number;
+  /** micro-batches in the mini-batch (gradient-accumulation steps). */
+  microBatches: number;
+}
+
 export interface UpdateConfig {
   /** The objective's options for a micro-batch of the given mini-batch (loss normalisation lives there). */
   objective: (mini: MiniBatchInfo) => PpoObjectiveConfig;
@@ -28,6 +37,8 @@ export interface UpdateConfig {
   /** Responses per forward/backward. */
   microBatch: number;
   gradClip: number;
+  /** Passes over the samples (verl ppo_epochs): each pass runs every mini-batch again, in the same order. */
+  epochs?: number;
   /** Rollout temperature: log-probs are of logits / temperature, as at sampling time. */
   temperature: number;
   lr: number;
@@ -83,7 +94,10 @@ export function policyUpdate(policy: Model, ref: Model | null, opt: Optimizer, s
   if (useRef && !ref) throw new Error('policyUpdate: kl_coef ≠ 0 needs a reference model');
   const sums = { loss: 0, pgLoss: 0, klLoss: 0, entropy: 0, clipFrac: 0, clipFracLower: 0, ppoKl: 0, gradNorm: 0 };
   let tokens = 0, steps = 0, sawKl = false;
-  for (let m0 = 0; m0 < samples.length; m0 += cfg.miniBatch) {
+  // verl's ppo_epochs: every pass walks the same mini-batches in the same order; old log-probs stay the rollout's
+  const miniStarts: number[] = [];
+  for (let e = 0; e < (cfg.epochs ?? 1); e++) for (let m0 = 0; m0 < samples.length; m0 += cfg.miniBatch) miniStarts.push(m0);
+  for (const m0 of miniStarts) {
     const mini = samples.slice(m0, m0 + cfg.miniBatch);
     const miniTokens = mini.reduce((a, s) => a + s.respIds.length, 0);
     const objective = cfg.objective({ tokens: miniTokens, rows: mini.length, microBatches: Math.ceil(mini.length / cfg.microBatch) });

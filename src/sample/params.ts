@@ -38,17 +38,29 @@ export const DEFAULT_SAMPLING: SamplingParams = {
   stopStrings: [],
 };
 
+type RuleField = 'temperature' | 'topP' | 'topK' | 'minP' | 'maxNewTokens';
+
+/**
+ * The range of each sampling setting, written once: the sampler, the training config schema (rollout.* and
+ * eval.*) and the CLI flags all check with these rules.
+ */
+export const SAMPLING_RULES: Record<RuleField, { ok: (x: number) => boolean; want: string }> = {
+  temperature: { ok: (x) => Number.isFinite(x) && x >= 0, want: 'a number >= 0; 0 = greedy' },
+  topP: { ok: (x) => x > 0 && x <= 1, want: 'in (0, 1]; 1 = off' },
+  topK: { ok: (x) => Number.isInteger(x) && x >= 0, want: 'an integer >= 0; 0 = off' },
+  minP: { ok: (x) => x >= 0 && x <= 1, want: 'in [0, 1]; 0 = off' },
+  maxNewTokens: { ok: (x) => Number.isInteger(x) && x >= 0, want: 'an integer >= 0' },
+};
+
 /** Fill defaults and check ranges; a bad value throws a TtrlError naming the field (`where` prefixes it). */
 export function resolveSampling(p: Partial<SamplingParams>, where = 'sampling'): SamplingParams {
   const r: SamplingParams = { ...DEFAULT_SAMPLING, ...p };
   const bad = (field: string, v: unknown, want: string): never => {
     throw new TtrlError(`${where}: ${field} = ${JSON.stringify(v)} is invalid (${want})`);
   };
-  if (!(Number.isFinite(r.temperature) && r.temperature >= 0)) bad('temperature', r.temperature, 'a number >= 0; 0 = greedy');
-  if (!(r.topP > 0 && r.topP <= 1)) bad('topP', r.topP, 'in (0, 1]; 1 = off');
-  if (!(Number.isInteger(r.topK) && r.topK >= 0)) bad('topK', r.topK, 'an integer >= 0; 0 = off');
-  if (!(r.minP >= 0 && r.minP <= 1)) bad('minP', r.minP, 'in [0, 1]; 0 = off');
-  if (!(Number.isInteger(r.maxNewTokens) && r.maxNewTokens >= 0)) bad('maxNewTokens', r.maxNewTokens, 'an integer >= 0');
+  for (const [field, rule] of Object.entries(SAMPLING_RULES) as [RuleField, (typeof SAMPLING_RULES)[RuleField]][]) {
+    if (!rule.ok(r[field])) bad(field, r[field], rule.want);
+  }
   if (!r.eosIds.every((x) => Number.isInteger(x) && x >= 0)) bad('eosIds', r.eosIds, 'non-negative integer token ids');
   if (!r.stopStrings.every((s) => typeof s === 'string' && s.length > 0)) bad('stopStrings', r.stopStrings, 'non-empty strings');
   return r;

@@ -49,6 +49,7 @@ export function synthRecords(o: SynthRun): Rec[] {
       vote_share: clamp01(0.42 + 0.35 * p + noise(0.03)),
       num_classes: 14 - 8 * p + noise(0.8),
       no_answer_frac: clamp01(0.06 * (1 - p) + Math.abs(noise(0.01))),
+      prompts_used: 8 - (step % 4 === 0 ? 1 : 0),
       resp_len_mean: 600 - 150 * p + noise(15),
       resp_len_max: 3072 - (step % 3 === 0 ? 400 : 0),
       truncated_frac: clamp01(0.05 * (1 - p) + Math.abs(noise(0.005))),
@@ -58,6 +59,8 @@ export function synthRecords(o: SynthRun): Rec[] {
       grad_norm: 0.4 + Math.abs(noise(0.1)),
       lr: 5e-7 * (step < 3 ? step / 3 : 0.5 * (1 + Math.cos(Math.PI * p))),
       loss: noise(0.02) + 0.001 * 0.002 * step,
+      pg_loss: -0.001 * step,
+      ppo_kl: 1e-4 * step,
       ...t,
       tokens_per_s: 900 + noise(30),
     };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import { loadConfig } from '../../src/rl/config-io.js';
 import { train, STEP_FIELDS } from '../../src/rl/trainer.js';
-import { rewardGroup } from '../../src/rl/step.js';
+import { REWARD_MODES, rewardStep } from '../../src/rl/reward.js';
 import { loadModel } from '../../src/model/model.js';
 import { tinyModelDir, taskData } from './tiny.js';
 import { repoRoot } from '../shared.js';
@@ -68,15 +68,18 @@ test('no leak: poisoned gold answers give bit-identical training in ttrl mode', 
   assert.ok(rewards.some((r) => r > 0), `no reward in the run: ${rewards}`);
 });
 
-test('oracle rewards follow the given label; ttrl rewards follow the vote', () => {
+test('oracle rewards follow the given label; ttrl rewards follow the vote; only oracle reads gold', () => {
   const texts = ['\\boxed{3}', '\\boxed{3}', '\\boxed{5}', 'no answer'];
-  const t = rewardGroup(texts, { kind: 'ttrl' }, 0);
-  assert.deepEqual(t.rewards, [1, 1, 0, 0]);
-  assert.equal(t.label, '3');
-  const o = rewardGroup(texts, { kind: 'oracle', gold: '5' }, 0);
-  assert.deepEqual(o.rewards, [0, 0, 1, 0]);
-  const skipped = rewardGroup(['\\boxed{1}', '\\boxed{2}', '\\boxed{3}'], { kind: 'ttrl' }, 0.5);
-  assert.equal(skipped.used, false, 'vote share 1/3 < min_vote_share 0.5');
+  const resp = (ts: string[]) => [ts.map((text) => ({ ids: [], text, logprobs: [], truncated: false }))];
+  const [t] = rewardStep(resp(texts), 'ttrl', { minVoteShare: 0 }, null);
+  assert.deepEqual(t!.rewards, [1, 1, 0, 0]);
+  assert.equal(t!.label, '3');
+  const [o] = rewardStep(resp(texts), 'oracle', { minVoteShare: 0 }, () => '5');
+  assert.deepEqual(o!.rewards, [0, 0, 1, 0]);
+  assert.throws(() => rewardStep(resp(texts), 'oracle', { minVoteShare: 0 }, null), /needs gold/);
+  const [skipped] = rewardStep(resp(['\\boxed{1}', '\\boxed{2}', '\\boxed{3}']), 'ttrl', { minVoteShare: 0.5 }, null);
+  assert.equal(skipped!.used, false, 'vote share 1/3 < min_vote_share 0.5');
+  assert.deepEqual(Object.entries(REWARD_MODES).filter(([, m]) => m.usesGold).map(([k]) => k), ['oracle']);
 });
 
 test('resume after a clean stop ends bit-identical to an uninterrupted run', async () => {

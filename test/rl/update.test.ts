@@ -69,3 +69,24 @@ test('micro-batch accumulation: micro 1 and micro 4 give the same update (mini-b
   assert.ok(Math.abs(a.st.loss - b.st.loss) < 1e-6, `loss ${a.st.loss} vs ${b.st.loss}`);
   assert.equal(a.st.optimizerSteps, 1);
 });
+
+test('ppo_epochs: epochs = 2 is two passes over the same mini-batches with the rollout log-probs (AdamW, bit-identical)', () => {
+  const adamw = { kind: 'adamw' as const, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+  const upd = (epochs: number) => ({ objective: (mini: { tokens: number; rows: number }) => ({ ...objCfg, norm: { tokens: mini.tokens, rows: mini.rows } }),
+    miniBatch: 2, microBatch: 1, gradClip: 1, temperature: 1, lr: 0.05, epochs });
+  const weightsOf = (m: Model) => [...m.params].map(([k, p]) => [k, m.be.read(p.buf).slice()] as const);
+  const twoPass = initModel(cfg, 4, undefined, 0.5), ref = initModel(cfg, 5, undefined, 0.5);
+  const stTwo = policyUpdate(twoPass, ref, new Optimizer(twoPass.params, adamw, twoPass.be), samples, upd(2));
+  // the independent path: one pass, then the same call again (old log-probs are the samples' own both times)
+  const onePass = initModel(cfg, 4, undefined, 0.5);
+  const opt = new Optimizer(onePass.params, adamw, onePass.be);
+  policyUpdate(onePass, ref, opt, samples, upd(1));
+  policyUpdate(onePass, ref, opt, samples, upd(1));
+  assert.equal(stTwo.optimizerSteps, 4, '2 mini-batches × 2 epochs');
+  const a = weightsOf(twoPass), b = new Map(weightsOf(onePass));
+  for (const [k, w] of a) assert.deepEqual(w, b.get(k), `${k} differs`);
+  // and a second pass does move the weights further than one
+  const once = initModel(cfg, 4, undefined, 0.5);
+  policyUpdate(once, ref, new Optimizer(once.params, adamw, once.be), samples, upd(1));
+  assert.notDeepEqual(weightsOf(once), a);
+});

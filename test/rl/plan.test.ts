@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/rl/config-io.js';
-import { advantageOptionsOf, lrScheduleOf, ppoObjectiveConfigOf, totalTrainingSteps } from '../../src/rl/from-config.js';
+import { advantageOptionsOf, buildRunPlan, evalSeedOf, lrScheduleOf, ppoObjectiveConfigOf, totalTrainingSteps } from '../../src/rl/plan.js';
 import { ppoObjective } from '../../src/rl/objective.js';
 import { lrAt, warmupStepsOf } from '../../src/rl/schedule.js';
 import { assertClose, normals } from './helpers.js';
@@ -47,4 +47,36 @@ test('loss_norm: mini-batch micro-batches add up to the whole mini-batch; micro-
       assert.ok(Math.abs(loss - whole.loss) > 1e-6, 'micro-batch normalisation should differ here');
     }
   }
+});
+
+test('buildRunPlan: each section from its keys; stop ids from tokenizer and model; eval seed shared', () => {
+  const c = loadConfig(null, [...REQ, 'rollout.temperature=0.7', 'rollout.top_k=5', 'eval.k=4', 'algorithm.ppo_epochs=3',
+    'run.seed=9', 'optim.betas=[0.8,0.95]', 'model.system_prompt=be brief', 'model.prompt_suffix=!']);
+  const p = buildRunPlan(c, { tok: { eosIds: [7, 3] }, model: { eosIds: [3, 11] } }, 30, 5);
+  assert.deepEqual(p.steps, { perEpoch: 3, total: 240, last: 5 });
+  assert.deepEqual(p.rollout.sampling.eosIds, [7, 3, 11]);
+  assert.deepEqual(p.eval.settings.eosIds, [7, 3, 11]);
+  assert.equal(p.rollout.sampling.temperature, 0.7);
+  assert.equal(p.rollout.sampling.topK, 5);
+  assert.equal(p.update.temperature, 0.7);
+  assert.equal(p.update.epochs, 3);
+  assert.equal(p.eval.settings.k, 4);
+  assert.equal(p.eval.settings.seed, evalSeedOf(9));
+  assert.notEqual(evalSeedOf(9), evalSeedOf(10));
+  assert.deepEqual(p.optimizer, { kind: 'adamw', beta1: 0.8, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
+  assert.deepEqual(p.prompt.options, { mode: 'chat', system: 'be brief', suffix: '!' });
+  assert.equal(p.reference, true);
+  assert.equal(p.reward.trains, true);
+  // no reference model without KL or without updates; greedy rollouts are scored at temperature 1
+  assert.equal(buildRunPlan(loadConfig(null, [...REQ, 'algorithm.kl_coef=0']), { tok: { eosIds: [1] }, model: { eosIds: [] } }, 30).reference, false);
+  const none = buildRunPlan(loadConfig(null, [...REQ, 'reward.mode=none', 'rollout.temperature=0']), { tok: { eosIds: [1] }, model: { eosIds: [] } }, 30);
+  assert.equal(none.reference, false);
+  assert.equal(none.reward.trains, false);
+  assert.equal(none.update.temperature, 1);
+});
+
+test('sampling settings are checked by one rule: config keys and sampler agree', () => {
+  assert.throws(() => loadConfig(null, [...REQ, 'rollout.temperature=-1']), /rollout\.temperature/);
+  assert.throws(() => loadConfig(null, [...REQ, 'eval.top_p=0']), /eval\.top_p/);
+  assert.throws(() => loadConfig(null, [...REQ, 'rollout.top_k=1.5']), /rollout\.top_k/);
 });
