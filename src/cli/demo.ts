@@ -5,8 +5,9 @@ import path from 'node:path';
 import { TtrlError } from '../util/errors.js';
 import { runDemo, type DemoSummary } from '../demo/run.js';
 import { DEMO_PRESETS } from '../demo/config.js';
+import { parsePrecision } from '../tensor/index.js';
 
-const HELP = `usage: ttrl demo [--quick] [--seed S] [--pretrain] [--out DIR] [--quiet]
+const HELP = `usage: ttrl demo [--quick] [--seed S] [--pretrain] [--out DIR] [--quiet] [--precision auto|bf16|fp32]
 
 Evaluates a tiny shipped base model on held-out arithmetic problems, runs TTRL on their questions without
 the answers, runs oracle RL (true answers) from the same base with the same budget, and compares them.
@@ -15,6 +16,8 @@ the answers, runs oracle RL (true answers) from the same base with the same budg
   --pretrain   make the base model here from the seed instead of using the shipped one (~10 min)
   --out DIR    output directory (default runs/demo, or runs/demo-quick with --quick)
   --quiet      no progress from the trainer (the demo's own lines still go to stderr)
+  --precision  matrix products of the runs and the base's evaluation (= model.precision; default auto:
+               bf16 where the CPU has bf16 matrix units, else fp32)
 stdout ends with one JSON line:
   {"base":{"pass1":x,"maj":x},"ttrl":{"pass1":x,"maj":x,"label_acc":x},"oracle":{"pass1":x,"maj":x},"seconds":s}`;
 
@@ -53,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, strict: true, options: {
     quick: { type: 'boolean', default: false }, seed: { type: 'string', default: '1' },
     pretrain: { type: 'boolean', default: false }, out: { type: 'string' },
-    quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+    quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, precision: { type: 'string' },
   } });
   if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
   const seed = Number(v.seed);
@@ -61,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = v.out ?? path.join('runs', v.quick ? 'demo-quick' : 'demo');
   const summary = await runDemo({
     out, seed, preset: DEMO_PRESETS[v.quick ? 'quick' : 'full'], pretrain: v.pretrain, quiet: v.quiet,
+    ...(v.precision !== undefined ? { overrides: { 'model.precision': parsePrecision(v.precision) } } : {}),
     log: (line) => process.stderr.write(line + '\n'),
   });
   process.stdout.write(`${formatTable(summary)}\n\nreport: ${path.join(out, 'report.html')}\n${jsonLine(summary)}\n`);

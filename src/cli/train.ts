@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, configArgOptions, overridesFromArgs, describeConfig } from '../rl/config-io.js';
 import { train } from '../rl/trainer.js';
 import { TtrlError } from '../util/errors.js';
-import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
+import { DEVICE_OPTION, DEVICE_HELP, PRECISION_HELP, parseDevice, parsePrecision, getBackend } from '../tensor/index.js';
 
 const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE ...]
   --config FILE      YAML or JSON config (keys below); flags override its keys
@@ -13,6 +13,7 @@ const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE
   --resume           continue from the run directory's last checkpoint
   --quiet            no progress output
 ${DEVICE_HELP}
+${PRECISION_HELP.replace('default auto', 'default model.precision, auto')}
 
 config keys (default, source):`;
 
@@ -20,12 +21,13 @@ export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, strict: true, options: {
     config: { type: 'string' }, out: { type: 'string' }, 'max-steps': { type: 'string' }, 'save-every': { type: 'string' },
     resume: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
-    ...DEVICE_OPTION,
+    ...DEVICE_OPTION, precision: { type: 'string' },
     ...configArgOptions(),
   } });
   if (v.help) { process.stdout.write(`${HELP}\n${describeConfig().map((l) => '  ' + l).join('\n')}\n`); return 0; }
   const overrides = overridesFromArgs(v);
   if (v['save-every'] !== undefined) overrides.push(`run.save_every=${v['save-every']}`);
+  if (v.precision !== undefined) overrides.push(`model.precision=${parsePrecision(v.precision)}`);
   if (!v.config && overrides.length === 0) throw new TtrlError('--config FILE is required (see ttrl train --help)');
   const cfg = loadConfig(v.config ?? null, overrides);
   let maxSteps: number | undefined;

@@ -16,6 +16,7 @@ export const ModelConfig = z.strictObject({
   chat_template: z.boolean().default(true).describe("send the question as one user message through the model's chat template [TTRL.md: Prompt]"),
   system_prompt: z.string().nullable().default(null).describe("system message; null = the template's default (Qwen2.5-Math adds its \\boxed{} instruction) [TTRL.md: Prompt]"),
   prompt_suffix: z.string().default('').describe('text appended to every question [ttrl; the TTRL data holds only the question]'),
+  precision: z.enum(['auto', 'bf16', 'fp32']).default('auto').describe('matrix products in bf16 (fp32 sums, fp32 master weights and optimizer) or fp32; auto = bf16 where the CPU has bf16 matrix units [ttrl; verl trains in bf16]'),
 });
 
 export const DataConfig = z.strictObject({

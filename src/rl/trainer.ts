@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadModel } from '../model/model.js';
 import type { Backend } from '../tensor/backend.js';
+import { cpu } from '../tensor/cpu.js';
+import { backendAt } from '../tensor/index.js';
 import { loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
 import { loadLabeled, loadPrompts, type LabeledExample, type PromptOnly } from '../data/dataset.js';
 import { iterateBatches, type Batch } from '../data/batches.js';
@@ -20,7 +22,7 @@ import { TtrlError } from '../util/errors.js';
 import { dumpConfig } from './config-io.js';
 import type { TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
-import { buildRunPlan, type RunPlan } from './plan.js';
+import { buildRunPlan, precisionOf, type RunPlan } from './plan.js';
 import { localEngine, rollout, type RolloutEngine } from './rollout.js';
 import { REWARD_MODES, rewardStep } from './reward.js';
 import { goldDiagnostics } from './diagnostics.js';
@@ -111,10 +113,11 @@ async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
   }
   writeFileAtomic(path.join(runDir, 'config.yaml'), dumpConfig(cfg));
 
-  const policy = loadModel(ckpt ?? cfg.model.path, o.backend);
+  const be = backendAt(o.backend ?? cpu(), precisionOf(cfg));
+  const policy = loadModel(ckpt ?? cfg.model.path, be);
   const plan = buildRunPlan(cfg, { tok, model: policy.cfg }, prompts.length, o.maxSteps);
-  const ref = plan.reference ? loadModel(cfg.model.path, o.backend) : null;
-  if (ref) ref.trainable = false;
+  const ref = plan.reference ? loadModel(cfg.model.path, be) : null;
+  ref?.freeze();
   const opt = new Optimizer(policy.params, plan.optimizer, policy.be);
   if (ckpt) opt.load(ckpt);
   const decode = (ids: number[]): string => tok.decode(ids, { skipSpecial: true });
