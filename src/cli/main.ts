@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<CommandModul
   report: { about: 'write RUN_DIR/report.html: plots over training steps (self-contained)', load: () => import('./report.js') },
   grade: { about: 'grade {"gold", "pred"} JSONL lines: extract answers, decide mathematical equivalence', load: () => import('./grade.js') },
   demo: { about: 'TTRL end to end on a CPU in minutes: base vs TTRL vs oracle RL on arithmetic, with a report', load: () => import('./demo.js') },
+  serve: { about: 'serve a model over an OpenAI-compatible HTTP API (completions, chat, streaming)', load: () => import('./serve.js') },
   export: { about: 'write a model as GGUF (llama.cpp, Ollama) or a clean Hugging Face folder', load: () => import('./export.js') },
 };
 

@@ -165,3 +165,26 @@ function inverseCdf(w: Float64Array, thr: number, mass: number, u: number): numb
   }
   return last;  // u·mass rounded up to the full sum: the last kept token
 }
+
+export interface TopLogprob { token: number; logprob: number }
+
+/**
+ * The k most likely tokens of `row` with log softmax(row / T) over the full vocabulary (T = 1 when 0, as
+ * drawToken reports log-probs), most likely first; ties in vocabulary order. For the server's logprobs.
+ */
+export function topLogprobs(row: Float32Array, temperature: number, k: number): TopLogprob[] {
+  const T = temperature > 0 ? temperature : 1, V = row.length;
+  const mx = row[argmaxRow(row)]!;
+  let total = 0;
+  for (let i = 0; i < V; i++) total += Math.exp((row[i]! - mx) / T);
+  const best: number[] = [];  // ids of the best so far, sorted by decreasing logit (insertion, k is small)
+  for (let i = 0; i < V && k > 0; i++) {
+    if (best.length === k && row[i]! <= row[best[k - 1]!]!) continue;
+    let at = best.length;
+    while (at > 0 && row[best[at - 1]!]! < row[i]!) at--;
+    best.splice(at, 0, i);
+    if (best.length > k) best.pop();
+  }
+  const lz = Math.log(total);
+  return best.map((token) => ({ token, logprob: (row[token]! - mx) / T - lz }));
+}

@@ -1,7 +1,7 @@
 // The sampling kernel against the by-definition oracle (full sorts over float64 probabilities).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { drawToken, tokenDistribution, kthLargestInPlace, KernelScratch } from '../../src/sample/kernel.js';
+import { drawToken, tokenDistribution, kthLargestInPlace, topLogprobs, KernelScratch } from '../../src/sample/kernel.js';
 import type { TokenPolicy } from '../../src/sample/params.js';
 import { Rng } from '../../src/util/rng.js';
 import { logSoftmax, naiveDistribution, pickByU, maxAbsDiff } from './oracle.js';
@@ -114,5 +114,17 @@ test('a full-size row (V = 151936): every policy agrees with the oracle distribu
     const got = tokenDistribution(row, pol), want = naiveDistribution(row, pol);
     const d = maxAbsDiff(got, want);
     assert.ok(d < 1e-12, `${JSON.stringify(pol)}: maxdiff ${d}`);
+  }
+});
+
+test('topLogprobs: the k largest of log softmax(row / T) by a full sort, ties in vocabulary order', () => {
+  const rng = new Rng(4);
+  for (const [T, k] of [[1, 5], [0.6, 3], [0, 2], [1.3, 40]] as const) {
+    const row = Float32Array.from({ length: 40 }, () => Math.round(rng.normal() * 4) / 2);  // many ties
+    const lp = logSoftmax(Array.from(row, (x) => x / (T > 0 ? T : 1)));
+    const want = lp.map((logprob, token) => ({ token, logprob })).sort((a, b) => b.logprob - a.logprob || a.token - b.token).slice(0, k);
+    const got = topLogprobs(row, T, k);
+    assert.deepEqual(got.map((t) => t.token), want.map((t) => t.token));
+    assert.ok(maxAbsDiff(got.map((t) => t.logprob), want.map((t) => t.logprob)) < 1e-9);
   }
 });

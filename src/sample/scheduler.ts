@@ -1,0 +1,365 @@
+// The continuous-batching scheduler behind both offline sampling (sampleBatch) and the server (src/serve):
+// jobs (a prompt, n samples, their own sampling settings and seed) are queued at any time, and each step()
+// admits queued samples into free KV slots, then runs one decode step over every running sample.
+//
+// V = vocab, S = KV capacity per slot (the longest prompt + its max new tokens must fit).
+//
+// Slots. The KV cache has a fixed number of slots; each running sample owns one. A prompt is prefilled once
+// into a "prefix slot" and copied (memcpy of its keys/values, no recompute) into a free slot for each of its
+// samples; the last sample of a prompt takes the prefix slot itself, so a prompt with N samples uses N slots,
+// not N + 1. Samples are admitted in (job, sample) order; when one finishes, its slot is reset and refilled
+// from the queue at once, so a long answer never holds finished slots idle. Only the job at the head of the
+// queue can have a prefix slot waiting for free slots, so at most one slot is ever held by a prefix alone.
+// With a single slot that slot is taken over and the prompt is prefilled again for its next sample.
+//
+// Reproducibility. Sample j of a job draws from its own stream new Rng(seed, key, j), one uniform per
+// token, and its first token comes from its prompt's own prefill logits; so a sample does not depend on which
+// other samples share its batch, its slot, or its prefill (up to float rounding in the batched matmuls, far
+// below the gap between tokens in practice: the tests compare tokens exactly).
+//
+// Holding. With `hold` set, no new job starts (jobs already started finish their samples); once busy() is
+// false the model can be swapped (setModel) with no sample ever mixing two sets of weights.
+import type { Model } from '../model/model.js';
+import { KVCache } from '../model/kvcache.js';
+import { Rng } from '../util/rng.js';
+import { TtrlError } from '../util/errors.js';
+import { drawToken, topLogprobs, KernelScratch, type TopLogprob } from './kernel.js';
+import type { SamplingParams } from './params.js';
+import { CompletionText, type TokenDecoder } from './text.js';
+
+export type FinishReason = 'eos' | 'stop' | 'length';
+
+export interface Sample {
+  /** New token ids, including a final EOS and the token that completed a stop string. */
+  ids: number[];
+  /**
+   * Decoded text (null without a decoder): the final EOS is not decoded; a stop string and what follows it
+   * are cut off (vLLM's default, include_stop_str_in_output = false).
+   */
+  text: string | null;
+  /** (ids.length) log softmax(logits / T)[id] over the full vocabulary, before top-k/top-p/min-p (kernel.ts). */
+  logprobs: number[];
+  finishReason: FinishReason;
+  /** (ids.length) the job's topLogprobs most likely tokens at each position; only when it asked for them. */
+  top?: TopLogprob[][];
+}
+
+export interface SampleProgress {
+  samplesDone: number;
+  samplesTotal: number;
+  /** Tokens sampled so far, over all samples. */
+  newTokens: number;
+  /** Prompt positions run through prefill, left padding included. */
+  prefillTokens: number;
+  /** Time in prefill forwards, in decode forwards, and in host-side sampling (kernel + text), and overall. */
+  prefillMs: number;
+  decodeMs: number;
+  sampleMs: number;
+  elapsedMs: number;
+}
+
+/** One prompt's worth of work. */
+export interface Job {
+  /** Prompt token ids (non-empty when n > 0). */
+  ids: number[];
+  n: number;
+  /** Resolved settings (resolveSampling). */
+  params: SamplingParams;
+  /** Sample j draws from new Rng(seed, key, j). */
+  seed: number;
+  key: number;
+  /** Turns ids into text; needed for stop strings. Without it every text is null. */
+  decoder: TokenDecoder | null;
+  /** Report this many most likely tokens per position in Sample.top (default 0: none). */
+  topLogprobs?: number;
+  /** Streams text as it becomes final (needs a decoder); the pieces of a sample concatenate to its text. */
+  onText?: (j: number, delta: string) => void;
+  /** Sample j is done. */
+  onSample: (j: number, s: Sample) => void;
+}
+
+export interface SchedulerOptions {
+  slots: number;
+  /** KV positions per slot. */
+  capacity: number;
+  /** Prefill each prompt once and copy it to its samples (default true); false prefills every sample. */
+  sharePrefix?: boolean;
+  /** Most padded prompt positions per prefill forward (default 2048; one prompt always fits). */
+  prefillChunk?: number;
+  /** Called after every decode step. */
+  onProgress?: (p: SampleProgress) => void;
+}
+
+interface Queued { job: Job; eos: Set<number>; cancelled: boolean }
+
+interface Seq {
+  q: Queued;
+  j: number;
+  slot: number;
+  rng: Rng;
+  ids: number[];
+  logprobs: number[];
+  top: TopLogprob[][] | null;
+  text: CompletionText | null;
+  /** Characters of text already passed to onText. */
+  shown: number;
+}
+
+interface Admit { q: Queued; j: number; slot: number; copyFrom: number }
+interface Prefill { q: Queued; slot: number }
+
+const now = (): number => performance.now();
+
+/** A handle to a queued job: cancel() drops its unstarted samples and stops its running ones at the next step. */
+export interface JobHandle { cancel(): void }
+
+export class Scheduler {
+  /** When set, no new job starts; started jobs run to the end. */
+  hold = false;
+  private readonly cache: KVCache;
+  private readonly free: number[];
+  private active: Seq[] = [];
+  private readonly queue: Queued[] = [];
+  /** Samples of the head job already admitted. */
+  private nextSample = 0;
+  /** The head job's prefilled prompt while some of its samples wait for a slot. */
+  private prefix: Prefill | null = null;
+  /** (V) logits after each prefilled prompt: the first-token distribution of all its samples. */
+  private readonly firstLogits = new Map<Queued, Float32Array>();
+  private readonly scratch: KernelScratch;
+  private readonly share: boolean;
+  private readonly prog: SampleProgress;
+  private readonly t0 = now();
+
+  constructor(private model: Model, private readonly opts: SchedulerOptions) {
+    if (!(Number.isInteger(opts.slots) && opts.slots >= 1)) throw new TtrlError(`sampling: slots = ${opts.slots} must be an integer >= 1`);
+    this.cache = new KVCache(model.cfg, model.be, opts.slots, opts.capacity);
+    this.free = Array.from({ length: opts.slots }, (_, i) => opts.slots - 1 - i);  // pop() hands out slot 0 first
+    this.scratch = new KernelScratch(model.cfg.vocabSize);
+    this.share = opts.sharePrefix ?? true;
+    this.prog = { samplesDone: 0, samplesTotal: 0, newTokens: 0, prefillTokens: 0, prefillMs: 0, decodeMs: 0, sampleMs: 0, elapsedMs: 0 };
+  }
+
+  get capacity(): number { return this.cache.capacity; }
+  get slots(): number { return this.cache.slots; }
+  /** Samples running now. */
+  get running(): number { return this.active.length; }
+  /** Jobs not fully admitted yet. */
+  get queued(): number { return this.queue.length; }
+
+  /** Queue a job. Throws a TtrlError (nothing queued) for bad token ids or a prompt that cannot fit. */
+  submit(job: Job, where = 'sampling'): JobHandle {
+    const V = this.model.cfg.vocabSize;
+    if (!(Number.isInteger(job.n) && job.n >= 0)) throw new TtrlError(`${where}: n = ${job.n} must be an integer >= 0`);
+    if (job.n > 0 && job.ids.length === 0) throw new TtrlError(`${where}: empty prompt (a prompt needs at least one token)`);
+    const bad = job.ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < V));
+    if (bad !== undefined) throw new TtrlError(`${where}: token id ${bad} is outside the model's vocabulary [0, ${V})`);
+    if (job.params.stopStrings.length > 0 && !job.decoder) {
+      throw new TtrlError(`${where}: stop strings need a decoder (pass a tokenizer, or drop the stop strings)`);
+    }
+    const q: Queued = { job, eos: new Set(job.params.eosIds), cancelled: false };
+    this.prog.samplesTotal += job.n;
+    if (job.n > 0 && job.params.maxNewTokens === 0) {
+      for (let j = 0; j < job.n; j++) this.done(q, j, { ids: [], text: job.decoder ? '' : null, logprobs: [], finishReason: 'length' });
+    } else if (job.n > 0) {
+      const need = job.ids.length + job.params.maxNewTokens;
+      if (need > this.cache.capacity) {
+        this.prog.samplesTotal -= job.n;
+        throw new TtrlError(`${where}: prompt (${job.ids.length} tokens) + max new tokens (${job.params.maxNewTokens}) = ${need} exceeds the context limit of ${this.cache.capacity}`);
+      }
+      this.queue.push(q);
+    }
+    return { cancel: () => { q.cancelled = true; } };
+  }
+
+  /** Whether any sample is running or a started job still has samples to admit. */
+  busy(): boolean { return this.active.length > 0 || this.prefix !== null || this.nextSample > 0; }
+  /** Whether there is nothing to do at all. */
+  idle(): boolean { return this.active.length === 0 && this.queue.length === 0; }
+
+  /** Replace the weights; only while nothing is in flight (hold, then wait for !busy()). Same shape required. */
+  setModel(model: Model): void {
+    if (this.busy()) throw new Error('setModel while samples are in flight');
+    const a = this.model.cfg, b = model.cfg;
+    const same = a.vocabSize === b.vocabSize && a.nLayers === b.nLayers && a.nKvHeads === b.nKvHeads && a.headDim === b.headDim;
+    if (!same) throw new TtrlError('new weights have a different shape (vocab, layers, KV heads or head size) than the served model');
+    this.model = model;
+  }
+
+  /** Admit what fits, then one decode step. */
+  step(): void {
+    this.dropCancelled();
+    this.admitAll();
+    if (this.active.length > 0) this.decodeStep();
+  }
+
+  progress(): SampleProgress { this.prog.elapsedMs = now() - this.t0; return { ...this.prog }; }
+
+  // ---- admission -----------------------------------------------------------------------------------------
+  /** Fill free slots from the queue until none is free or the queue is empty (samples may finish at once). */
+  private admitAll(): void {
+    for (;;) {
+      const { admits, prefills } = this.plan();
+      if (admits.length === 0 && prefills.length === 0) return;
+      this.prefill(prefills);
+      for (const a of admits) if (a.copyFrom >= 0) this.cache.copySlot(a.copyFrom, a.slot);
+      for (const a of admits) this.start(a);
+      for (const q of this.firstLogits.keys()) if (this.prefix?.q !== q) this.firstLogits.delete(q);
+    }
+  }
+
+  /** Decide which queued samples get which free slots, and which prompts must be prefilled first. */
+  private plan(): { admits: Admit[]; prefills: Prefill[] } {
+    const admits: Admit[] = [], prefills: Prefill[] = [];
+    while (this.free.length > 0 && this.queue.length > 0) {
+      const q = this.queue[0]!, j = this.nextSample, left = q.job.n - j;
+      if (q.cancelled) { this.dropHead(); continue; }
+      if (this.hold && j === 0) break;
+      if (!this.share || (this.prefix === null && left === 1)) {
+        const slot = this.free.pop()!;
+        prefills.push({ q, slot });
+        admits.push({ q, j, slot, copyFrom: -1 });
+        this.advance();
+        continue;
+      }
+      if (this.prefix === null) {
+        this.prefix = { q, slot: this.free.pop()! };
+        prefills.push(this.prefix);
+      }
+      const stuck = this.free.length === 0 && this.active.length === 0 && admits.length === 0;
+      if (left === 1 || stuck) {
+        // the last sample (or, with a single slot, the only one that can run) takes the prefix slot itself
+        admits.push({ q, j, slot: this.prefix.slot, copyFrom: -1 });
+        this.prefix = null;
+        this.advance();
+        continue;
+      }
+      if (this.free.length === 0) break;
+      admits.push({ q, j, slot: this.free.pop()!, copyFrom: this.prefix.slot });
+      this.advance();
+    }
+    return { admits, prefills };
+  }
+
+  private advance(): void {
+    this.nextSample++;
+    if (this.nextSample === this.queue[0]!.job.n) { this.queue.shift(); this.nextSample = 0; }
+  }
+
+  /** The head job was cancelled: release its waiting prefix and forget its unstarted samples. */
+  private dropHead(): void {
+    const q = this.queue.shift()!;
+    if (this.prefix?.q === q) { this.release(this.prefix.slot); this.prefix = null; }
+    this.firstLogits.delete(q);
+    this.prog.samplesTotal -= q.job.n - this.nextSample;
+    this.nextSample = 0;
+  }
+
+  private dropCancelled(): void {
+    if (!this.active.some((s) => s.q.cancelled)) return;
+    this.active = this.active.filter((s) => {
+      if (!s.q.cancelled) return true;
+      this.release(s.slot);
+      this.prog.samplesTotal--;
+      return false;
+    });
+  }
+
+  private release(slot: number): void { this.cache.reset(slot); this.free.push(slot); }
+
+  /** Prefill prompts into their slots (left-padded batches of ≤ prefillChunk positions); keep last logits. */
+  private prefill(jobs: Prefill[]): void {
+    const budget = this.opts.prefillChunk ?? 2048, V = this.model.cfg.vocabSize;
+    for (let i = 0; i < jobs.length;) {
+      let T = jobs[i]!.q.job.ids.length, k = 1;
+      while (i + k < jobs.length) {
+        const t = Math.max(T, jobs[i + k]!.q.job.ids.length);
+        if ((k + 1) * t > budget) break;
+        T = t; k++;
+      }
+      const chunk = jobs.slice(i, i + k), B = chunk.length;
+      const ids = new Int32Array(B * T), mask = new Float32Array(B * T);
+      let padded = false;
+      chunk.forEach(({ q }, b) => {
+        const prompt = q.job.ids, off = T - prompt.length;
+        padded ||= off > 0;
+        for (let t = 0; t < prompt.length; t++) { ids[b * T + off + t] = prompt[t]!; mask[b * T + off + t] = 1; }
+      });
+      const t0 = now();
+      const logits = this.model.step(this.cache, Int32Array.from(chunk, (c) => c.slot), ids, T, padded ? mask : undefined);
+      chunk.forEach(({ q }, b) => this.firstLogits.set(q, logits.slice(b * V, (b + 1) * V)));
+      this.prog.prefillMs += now() - t0;
+      this.prog.prefillTokens += B * T;
+      i += k;
+    }
+  }
+
+  /** A sample enters its slot: its first token comes from its prompt's prefill logits. */
+  private start(a: Admit): void {
+    const { decoder, onText, params, seed, key, topLogprobs: k } = a.q.job;
+    const text = decoder && (params.stopStrings.length > 0 || onText) ? new CompletionText(decoder, params.stopStrings) : null;
+    const seq: Seq = { q: a.q, j: a.j, slot: a.slot, rng: new Rng(seed, key, a.j), ids: [], logprobs: [], top: k ? [] : null, text, shown: 0 };
+    if (!this.extend(seq, this.firstLogits.get(a.q)!)) this.active.push(seq);
+  }
+
+  // ---- decoding ------------------------------------------------------------------------------------------
+  /** One forward over every running sample's last token, then one draw per row. */
+  private decodeStep(): void {
+    const V = this.model.cfg.vocabSize, rows = this.active;
+    const slots = Int32Array.from(rows, (s) => s.slot);
+    const ids = Int32Array.from(rows, (s) => s.ids[s.ids.length - 1]!);
+    const t0 = now();
+    const logits = this.model.step(this.cache, slots, ids, 1);  // (B, V), scratch: read before the next step
+    this.prog.decodeMs += now() - t0;
+    this.active = rows.filter((s, b) => !this.extend(s, logits.subarray(b * V, (b + 1) * V)));
+    this.opts.onProgress?.(this.progress());
+  }
+
+  /** Draw the next token of seq from its logits row (V); returns true when the sample finished. */
+  private extend(seq: Seq, row: Float32Array): boolean {
+    const t0 = now(), p = seq.q.job.params;
+    const d = drawToken(row, p, seq.rng.next(), this.scratch);
+    seq.ids.push(d.token);
+    seq.logprobs.push(d.logprob);
+    if (seq.top) seq.top.push(topLogprobs(row, p.temperature, seq.q.job.topLogprobs!));
+    this.prog.newTokens++;
+    let done = true;
+    if (seq.q.eos.has(d.token)) this.finish(seq, 'eos', -1);
+    else {
+      const stopAt = seq.text ? seq.text.push(seq.ids) : -1;
+      if (stopAt >= 0) this.finish(seq, 'stop', stopAt);
+      else if (seq.ids.length >= p.maxNewTokens) this.finish(seq, 'length', -1);
+      else { done = false; this.stream(seq, seq.text?.safeLength() ?? 0, null); }
+    }
+    this.prog.sampleMs += now() - t0;
+    return done;
+  }
+
+  private finish(seq: Seq, reason: FinishReason, stopAt: number): void {
+    const dec = seq.q.job.decoder;
+    let text: string | null = null;
+    if (dec) {
+      if (reason === 'stop') text = seq.text!.text.slice(0, stopAt);
+      else text = dec.decode(reason === 'eos' ? seq.ids.slice(0, -1) : seq.ids);
+      this.stream(seq, text.length, text);
+    }
+    this.release(seq.slot);
+    const s: Sample = { ids: seq.ids, text, logprobs: seq.logprobs, finishReason: reason };
+    if (seq.top) s.top = seq.top;
+    this.done(seq.q, seq.j, s);
+  }
+
+  private done(q: Queued, j: number, s: Sample): void {
+    this.prog.samplesDone++;
+    if (!q.cancelled) q.job.onSample(j, s);
+  }
+
+  /** Pass text up to `upTo` to onText (from the final text when given, else the running text). */
+  private stream(seq: Seq, upTo: number, final: string | null): void {
+    const src = final ?? seq.text?.text;
+    const onText = seq.q.job.onText;
+    if (!onText || src === undefined || upTo <= seq.shown || seq.q.cancelled) return;
+    onText(seq.j, src.slice(seq.shown, upTo));
+    seq.shown = upTo;
+  }
+}
