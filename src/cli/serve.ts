@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../model/model.js';
-import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
+import { DEVICE_OPTION, DEVICE_HELP, PRECISION_OPTION, PRECISION_HELP, parseDevice, parsePrecision, getBackend, backendAt } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import { startServer } from '../serve/server.js';
 import { TtrlError } from '../util/errors.js';
@@ -28,6 +28,7 @@ flight and exits. See docs/serving.md.
   --weight-version V          version reported before any weight update (default 0)
   --quiet                     no log line per request
 ${DEVICE_HELP}
+${PRECISION_HELP}
 `;
 
 function int(flag: string, v: string | undefined, fallback: number, min: number): number {
@@ -44,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
       model: { type: 'string' }, 'served-model-name': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
       'api-key': { type: 'string' }, 'max-slots': { type: 'string' }, 'max-model-len': { type: 'string' }, 'max-n': { type: 'string' },
       'max-body-mb': { type: 'string' }, 'weight-version': { type: 'string' }, quiet: { type: 'boolean' },
-      adapter: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION,
+      adapter: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION, ...PRECISION_OPTION,
     },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   if (a.adapter !== undefined) throw new TtrlError('serve: --adapter needs LoRA support, which ttrl does not have yet');
   const port = int('port', a.port, 8000, 0);
   if (port > 65535) throw new TtrlError(`--port ${port}: must be at most 65535`);
-  const be = getBackend(parseDevice(a.device));
+  const be = backendAt(getBackend(parseDevice(a.device)), parsePrecision(a.precision));
   const model = loadModel(a.model, be);
   const tok = fs.existsSync(path.join(a.model, 'tokenizer.json')) ? await loadTokenizer(a.model) : null;
   const contextLimit = int('max-model-len', a['max-model-len'], Math.min(model.cfg.maxPos, 2048), 2);

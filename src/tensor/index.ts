@@ -38,7 +38,7 @@ export function parsePrecision(value: string | undefined, where = '--precision')
 
 /** The default precision of a device and why: bf16 on a CPU whose bf16 products run on matrix units. */
 export function defaultPrecision(device: string): { precision: Precision; why: string } {
-  if (device !== 'cpu') return { precision: 'fp32', why: `bf16 is not implemented on the ${device} backend` };
+  if (device !== 'cpu') return { precision: 'fp32', why: `the default on ${device} (--precision bf16: cuBLAS bf16 products, not yet measured on a GPU)` };
   const s = cpuBf16Support();
   return s.matrixUnits ? { precision: 'bf16', why: `${s.library} ${s.impl}` } : { precision: 'fp32', why: s.reason };
 }
@@ -56,15 +56,23 @@ export function backendAt(be: Backend, setting: PrecisionSetting): Backend {
   const p = setting === 'auto' ? d.precision : setting;
   if (!announced) {
     announced = true;
-    const why = setting === 'auto' ? `auto: ${d.why}` : p === 'bf16' && d.precision !== 'bf16' ? `slower here: ${d.why}` : 'as asked';
+    const why = setting === 'auto' ? `auto: ${d.why}` : device === 'cpu' && p === 'bf16' && d.precision !== 'bf16' ? `slower here: ${d.why}` : 'as asked';
     const line = `ttrl: ${p} matrix products on ${device} (${why})\n`;
     if (device === 'cpu') announceAtFirstProduct(line);
     else process.stderr.write(line);
   }
   if (p === be.precision) return be;
   if (device === 'cpu') return cpu(p);
+  if (be instanceof CudaBackend) {
+    let twins = cudaTwins.get(be);
+    if (!twins) cudaTwins.set(be, (twins = new Map()));
+    let t = twins.get(p);
+    if (!t) twins.set(p, (t = new CudaBackend({ precision: p, sameDeviceAs: be })));
+    return t;
+  }
   throw new TtrlError(`--precision ${p}: the ${device} backend computes in ${be.precision} only (use --precision ${be.precision})`);
 }
+const cudaTwins = new WeakMap<CudaBackend, Map<Precision, CudaBackend>>();
 
 let cudaBackend: CudaBackend | null = null;
 
