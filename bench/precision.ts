@@ -27,6 +27,8 @@ export function modelMB(model: Model): number {
 
 /** bf16 throughput over fp32 throughput for the same work (time ratio fp32 / bf16). */
 export const speedup = (fp32: Measured, bf16: Measured): number => +(fp32.seconds / bf16.seconds).toFixed(3);
+/** The same from CPU seconds (all threads), which other jobs on a shared machine disturb less. */
+export const cpuSpeedup = (fp32: Measured, bf16: Measured): number => +(fp32.cpuSeconds / bf16.cpuSeconds).toFixed(3);
 
 /** What ran the bf16 products, for the JSON. */
 export function bf16Machine(): Json {

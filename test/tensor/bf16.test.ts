@@ -106,6 +106,15 @@ for (const { name, fp, bf } of pairs()) {
     }
   });
 
+  test(`${name}: bf16: products of the same shape with different tiny alphas stay apart (no shared cached primitive)`, () => {
+    const A = dev(bf, Float32Array.from({ length: 12 }, (_, i) => i + 1)), B = dev(bf, new Float32Array(12).fill(1));
+    const C1 = bf.alloc(9), C2 = bf.alloc(9);
+    bf.gemm(C1, A, B, 3, 3, 4, false, true, 1e-7, 0);
+    bf.gemm(C2, A, B, 3, 3, 4, false, true, 2e-7, 0);
+    const a = bf.read(C1), b = bf.read(C2);
+    for (let i = 0; i < 9; i++) assert.ok(Math.abs(b[i]! / a[i]! - 2) < 1e-6, `entry ${i}: ${a[i]} vs ${b[i]}`);
+  });
+
   test(`${name}: bf16: embedding from a bf16 table is the rounded rows; ids are checked`, () => {
     const rng = new Rng(2);
     const V = 50, C = 37, M = 20;
