@@ -9,7 +9,8 @@
         "native/cpu/transformer.cc",
         "native/cpu/loss.cc",
         "native/cpu/attention.cc",
-        "native/cpu/bf16.cc"
+        "native/cpu/bf16.cc",
+        "native/cpu/sample.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -21,8 +21,7 @@ export const qwenConfig = (): ModelConfig => parseConfig({ ...QWEN05B_CONFIG });
  * Not initModel: its Box-Muller normals cost ~40 ns each in JS, which for 494M weights is over a minute on
  * this machine, a quarter of the benchmark's budget; the weights' values do not change any timing.
  */
-export function benchModel(seed: number, be: Backend = cpu()): Model {
-  const cfg = qwenConfig();
+export function benchModel(seed: number, be: Backend = cpu(), cfg: ModelConfig = qwenConfig()): Model {
   const params = new Map<string, Param>();
   let s = (seed * 2654435761 + 1) >>> 0;
   const a = 0.02 * Math.sqrt(3);  // uniform(−a, a) has std 0.02

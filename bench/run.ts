@@ -12,6 +12,10 @@
 // reports bf16OverFp32 (throughput ratio); the top-level bf16OverFp32 collects them (--no-bf16 skips).
 // plus optional sections other parts of ttrl add, each run when its compiled file exists:
 //   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCppSection (the race), bench/sample.ts → benchSample,
+//   bench/serve.ts → benchServe (ttrl serve at 1/8/32 clients vs in-process sampling),
+//   bench/lora.ts → benchLora (LoRA vs full fine-tuning on a Qwen2.5-1.5B shape, child processes),
+//   bench/qwen3.ts → benchQwen3 (one `ttrl train` step of a Qwen3-0.6B shape with the real Qwen3 tokenizer),
+//   bench/rollout.ts → benchRollout (sampler vs bare model.step) and benchStep (one TTRL step),
 //   each `async (ctx: SectionContext) => JSON-able result` (bench/section.ts; one taking no argument works too).
 //   The result lands in sections.<name>; a throw is recorded as { failed } and the run goes on.
 // Ratios are ttrl / torch throughput: > 1 means ttrl is faster; cpuRatio compares the CPU seconds (all
@@ -35,6 +39,11 @@ const OPTIONAL: Record<string, [file: string, fn: string]> = {
   grade: ['./grade.js', 'benchGrade'],
   llamacpp: ['./llamacpp.js', 'benchLlamaCppSection'],
   sample: ['./sample.js', 'benchSample'],
+  serve: ['./serve.js', 'benchServe'],
+  lora: ['./lora.js', 'benchLora'],
+  qwen3: ['./qwen3.js', 'benchQwen3'],
+  rollout: ['./rollout.js', 'benchRollout'],
+  step: ['./rollout.js', 'benchStep'],
 };
 /** Goals from the issues: minimum ttrl/torch throughput ratios. */
 const GOALS = { prefill: 1.0, decode: 1.5, train: 1.0 };
@@ -221,6 +230,8 @@ async function main(): Promise<number> {
     out.bf16Goals = Object.fromEntries(Object.entries(BF16_GOALS).filter(([k]) => k in bf16Ratios)
       .map(([k, goal]) => [k, { goal, ratio: bf16Ratios[k], met: (bf16Ratios[k] as number) >= goal }]));
   }
+  const ro = rolloutSummary(sections);
+  if (ro) out.rollout = ro;
   (out.machine as Json).loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2));
   out.totalSeconds = +((performance.now() - t0) / 1000).toFixed(1);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
@@ -238,6 +249,21 @@ function fractions(sections: Json, peak: number): Json {
   const tr = sections.train as Json | undefined;
   if (tr) { at('trainCheckpoint', tr.checkpoint); at('trainFull', tr.full); }
   return f;
+}
+
+/**
+ * The rollout path in one place: the share of rollout time spent drawing tokens, the sampler's decode
+ * throughput over bare model.step (rollout section), and ttrl through its sampler over llama.cpp's batched
+ * decode at matching weight precision (llamacpp section; F32 when every size batched, else F16, else left out).
+ */
+function rolloutSummary(sections: Json): Json | null {
+  const r = sections.rollout as Json | undefined, race = (sections.llamacpp as Json | undefined)?.ratio as Record<string, Record<string, number>> | undefined;
+  const out: Json = {};
+  if (r && typeof r.samplingShare === 'number') { out.samplingShare = r.samplingShare; out.samplerOverModelStep = r.samplerOverModelStep; }
+  const sizes = ['1', '16', '64'];
+  const prec = ['f32', 'f16'].find((p) => race?.[p] && sizes.every((n) => typeof race[p]![n] === 'number'));
+  if (prec) out.llamaCpp = { precision: prec, ...Object.fromEntries(sizes.map((n) => [n, race![prec]![n]])) };
+  return Object.keys(out).length ? out : null;
 }
 
 /** The ttrl/torch ratios against their goals, in one place. */

@@ -201,6 +201,7 @@ namespace {
 // Each group of kernels registers its own functions; a new group adds its RegisterXxx call here.
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ttrl_cpu::RegisterCore(env, exports);
+  ttrl_cpu::RegisterSample(env, exports);
   ttrl_cpu::RegisterBf16(env, exports);
   return exports;
 }

@@ -28,6 +28,8 @@ inline void Def(Napi::Env env, Napi::Object exports, const char* name, Napi::Fun
 
 // addon.cc: the fp32 kernels of kernels.h.
 void RegisterCore(Napi::Env env, Napi::Object exports);
+// sample.cc: token sampling (sampleRows).
+void RegisterSample(Napi::Env env, Napi::Object exports);
 // addon_bf16.cc: bf16 conversions and matrix products (bf16.h).
 void RegisterBf16(Napi::Env env, Napi::Object exports);
 

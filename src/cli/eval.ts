@@ -1,7 +1,8 @@
 // `ttrl eval --model DIR --data FILE [--k 16] [--json]`: pass@1 (avg@k), maj@k, best@k and greedy accuracy.
 import { parseArgs } from 'node:util';
 import { loadModel } from '../model/model.js';
-import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
+import { attachAdapter } from '../model/lora-io.js';
+import { loadTokenizer, buildPrompt, parseThinking } from '../tokenizer/index.js';
 import { loadLabeled } from '../data/dataset.js';
 import { evaluate } from '../rl/evaluate.js';
 import { Progress } from '../util/progress.js';
@@ -18,6 +19,8 @@ const HELP = `usage: ttrl eval --model DIR --data FILE [options]
   --limit N             only the first N problems
   --prompt-key / --answer-key   field names (default prompt / answer)
   --raw                 no chat template     --system TEXT   system prompt
+  --thinking on|off     Qwen3's thinking switch (enable_thinking; default: the template's)
+  --adapter DIR         a PEFT LoRA adapter folder on top of --model
   --choices             multiple-choice answers (GPQA letters)
   --no-greedy           skip the greedy pass
   --seed S              (default 0)          --json   one JSON line on stdout
@@ -30,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     temperature: { type: 'string', default: '0.6' }, 'top-p': { type: 'string', default: '0.95' },
     'max-new-tokens': { type: 'string', default: '3072' }, limit: { type: 'string' },
     'prompt-key': { type: 'string', default: 'prompt' }, 'answer-key': { type: 'string', default: 'answer' },
-    raw: { type: 'boolean', default: false }, system: { type: 'string' }, choices: { type: 'boolean', default: false },
+    raw: { type: 'boolean', default: false }, system: { type: 'string' }, thinking: { type: 'string' }, adapter: { type: 'string' }, choices: { type: 'boolean', default: false },
     'no-greedy': { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION, ...PRECISION_OPTION,
   } });
@@ -38,11 +41,13 @@ export async function run(argv: string[]): Promise<number> {
   check(v.model, '--model DIR is required');
   check(v.data, '--data FILE is required');
   const model = loadModel(v.model, backendAt(getBackend(parseDevice(v.device)), parsePrecision(v.precision)));
+  if (v.adapter !== undefined) attachAdapter(model, v.adapter);
   const tok = await loadTokenizer(v.model);
   let data = await loadLabeled(v.data, { promptKey: v['prompt-key'], answerKey: v['answer-key'] });
   if (v.limit) data = data.slice(0, numberFlag('limit', v.limit, 0, NON_NEGATIVE_INTEGER));
+  const thinking = parseThinking(v.thinking);
   const prompts = data.map((x) => ({
-    ids: buildPrompt(tok, x.prompt, { mode: v.raw ? 'raw' : 'chat', ...(v.system !== undefined ? { system: v.system } : {}) }).ids,
+    ids: buildPrompt(tok, x.prompt, { mode: v.raw ? 'raw' : 'chat', thinking, ...(v.system !== undefined ? { system: v.system } : {}) }).ids,
     answer: x.answer,
   }));
   const k = numberFlag('k', v.k, 16, POSITIVE_INTEGER);

@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../model/model.js';
+import { attachAdapter } from '../model/lora-io.js';
 import { DEVICE_OPTION, DEVICE_HELP, PRECISION_OPTION, PRECISION_HELP, parseDevice, parsePrecision, getBackend, backendAt } from '../tensor/index.js';
 import { sampleBatch, type Sample } from '../sample/batch.js';
 import { DEFAULT_SAMPLING, SAMPLING_RULES, resolveSampling } from '../sample/params.js';
 import { numberFlag, INTEGER, POSITIVE_INTEGER } from '../util/flags.js';
 import { stopIds } from '../tokenizer/eos.js';
-import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
+import { loadTokenizer, buildPrompt, parseThinking } from '../tokenizer/index.js';
 import { TtrlError } from '../util/errors.js';
 import { Progress, formatRate } from '../util/progress.js';
 
@@ -23,6 +24,8 @@ sampled token over the full vocabulary).
   --prompt TEXT          the prompt text (needs DIR/tokenizer.json)
   --ids LIST             the prompt as comma-separated token ids (no tokenizer needed)
   --chat | --raw         wrap the prompt in the model's chat template (default when it has one) or not
+  --thinking on|off      Qwen3's thinking switch (enable_thinking; default: the template's)
+  --adapter DIR          a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) on top of --model
   -n, --n N              samples (default 1)
   --temperature T        0 = greedy (default ${DEFAULT_SAMPLING.temperature})
   --top-p P              nucleus mass in (0, 1] (default ${DEFAULT_SAMPLING.topP})
@@ -53,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     args: argv, strict: true, allowPositionals: false,
     options: {
       model: { type: 'string' }, prompt: { type: 'string' }, ids: { type: 'string' },
-      chat: { type: 'boolean' }, raw: { type: 'boolean' }, n: { type: 'string', short: 'n' },
+      chat: { type: 'boolean' }, raw: { type: 'boolean' }, thinking: { type: 'string' }, adapter: { type: 'string' }, n: { type: 'string', short: 'n' },
       temperature: { type: 'string' }, 'top-p': { type: 'string' }, 'top-k': { type: 'string' }, 'min-p': { type: 'string' },
       'max-new-tokens': { type: 'string' }, stop: { type: 'string', multiple: true }, seed: { type: 'string' },
       'max-slots': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION, ...PRECISION_OPTION,
@@ -79,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const dir = a.model;
   const model = loadModel(dir, backendAt(getBackend(parseDevice(a.device)), parsePrecision(a.precision)));
+  if (a.adapter !== undefined) attachAdapter(model, a.adapter);
   const hasTok = fs.existsSync(path.join(dir, 'tokenizer.json'));
   if (!hasTok && a.prompt !== undefined) {
     throw new TtrlError(`${path.join(dir, 'tokenizer.json')}: not found; --prompt needs the model's tokenizer (or give token ids with --ids)`);
@@ -90,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   if (a.ids !== undefined) ids = parseIds(a.ids, model.cfg.vocabSize);
   else {
     const mode = a.raw ? 'raw' : a.chat ? 'chat' : tok!.chatTemplate ? 'chat' : 'raw';
-    ids = buildPrompt(tok!, a.prompt!, { mode }).ids;
+    ids = buildPrompt(tok!, a.prompt!, { mode, thinking: parseThinking(a.thinking) }).ids;
   }
   const params = resolveSampling({ ...partial, eosIds: stopIds(tok, model.cfg) }, 'generate');
 

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModel } from '../model/model.js';
+import { loadModel, type Model } from '../model/model.js';
+import { attachAdapter, isAdapterDir } from '../model/lora-io.js';
 import { DEVICE_OPTION, DEVICE_HELP, PRECISION_OPTION, PRECISION_HELP, parseDevice, parsePrecision, getBackend, backendAt } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import { startServer } from '../serve/server.js';
@@ -17,6 +18,7 @@ gives the samples of \`ttrl generate --seed S\` with the same settings. Ctrl-C f
 flight and exits. See docs/serving.md.
 
   --model DIR                 Hugging Face model directory (config.json, *.safetensors, tokenizer.json)
+  --adapter DIR               a PEFT LoRA adapter folder on top of --model (/update_weights_from_disk also takes one)
   --served-model-name NAME    the model name clients send (default: DIR as given)
   --host HOST                 address to bind (default 127.0.0.1: this machine only)
   --port PORT                 (default 8000; 0 = any free port, printed at start)
@@ -50,11 +52,17 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
   if (!a.model) throw new TtrlError('serve: --model DIR is required (see ttrl serve --help)');
-  if (a.adapter !== undefined) throw new TtrlError('serve: --adapter needs LoRA support, which ttrl does not have yet');
   const port = int('port', a.port, 8000, 0);
   if (port > 65535) throw new TtrlError(`--port ${port}: must be at most 65535`);
   const be = backendAt(getBackend(parseDevice(a.device)), parsePrecision(a.precision));
-  const model = loadModel(a.model, be);
+  // A PEFT adapter folder (at start, or later through /update_weights_from_disk) goes on top of --model.
+  const load = (dir: string, adapter?: string): Model => {
+    const m = loadModel(adapter === undefined && isAdapterDir(dir) ? a.model! : dir, be);
+    const ad = adapter ?? (isAdapterDir(dir) ? dir : undefined);
+    if (ad !== undefined) attachAdapter(m, ad);
+    return m;
+  };
+  const model = load(a.model, a.adapter);
   const tok = fs.existsSync(path.join(a.model, 'tokenizer.json')) ? await loadTokenizer(a.model) : null;
   const contextLimit = int('max-model-len', a['max-model-len'], Math.min(model.cfg.maxPos, 2048), 2);
   const server = await startServer({
@@ -63,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     limits: { maxN: int('max-n', a['max-n'], 256, 1), maxLogprobs: 20 },
     maxBodyBytes: int('max-body-mb', a['max-body-mb'], 16, 1) * 2 ** 20,
     apiKey: a['api-key'] ?? null, version: a['weight-version'] ?? '0',
-    load: (dir) => loadModel(dir, be),
+    load: (dir) => load(dir),
     log: a.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   }, a.host ?? '127.0.0.1', port);
   process.stderr.write(`ttrl serve: ${a['served-model-name'] ?? a.model} on ${server.url}/v1${tok ? '' : ' (no tokenizer: token-id prompts only)'}\n`);

@@ -1,6 +1,6 @@
-// The demo's settings: which problems it tests on, and the RL settings of its TTRL and oracle runs.
+// The demo's settings: which problems it tests on, and the RL settings of its runs (one per method).
 //
-// Both runs are ordinary `ttrl train` runs; the only difference between them is reward.mode. Every
+// Every run is an ordinary `ttrl train` run; the only difference between them is reward.mode. Every
 // setting not named here is the trainer's default, i.e. the paper's (TTRL.md). Where the demo departs from
 // the paper, the comment says why: the paper trains 1.5B–8B models on GPUs for hours; the demo trains a
 // 0.45M-parameter model on two CPU cores for a few minutes, so it needs a much larger learning rate, fewer
@@ -64,7 +64,11 @@ export const DEMO_PRESETS: Record<'full' | 'quick', DemoPreset> = {
   quick: { testLevels: [3], testSize: 32, episodes: 3, evalEvery: 0, rl: RL_COMMON },
 };
 
-export type RewardMode = 'ttrl' | 'oracle';
+/**
+ * The methods `ttrl demo` compares by default, in run order: TTRL, two other label-free rewards, and the
+ * label-using upper bound. Each is a reward.mode of `ttrl train`; only the mode differs between the runs.
+ */
+export const DEFAULT_METHODS = ['ttrl', 'self_certainty', 'token_level_entropy', 'oracle'];
 
 export interface RunPaths {
   /** The base model directory. */
@@ -76,7 +80,7 @@ export interface RunPaths {
 }
 
 /** The full training config of one demo run, validated by the trainer's own parser. */
-export function demoTrainConfig(mode: RewardMode, p: RunPaths, preset: DemoPreset, seed: number,
+export function demoTrainConfig(mode: string, p: RunPaths, preset: DemoPreset, seed: number,
                                 overrides: Record<string, unknown> = {}): TrainConfig {
   const flat: Record<string, unknown> = {
     'model.path': p.model,

@@ -1,4 +1,5 @@
-// The pretraining corpus of the demo's base model: worked solutions that sometimes slip.
+// The pretraining corpus of the demo's base model: worked solutions that sometimes slip, and answers
+// stated at once.
 //
 // Why slips. A model pretrained only on perfect solutions makes mostly *systematic* errors: it learns a
 // wrong carry for some pairs of numbers and repeats it in every sample, so its majority vote is wrong
@@ -9,6 +10,15 @@
 // in any step, so its wrong answers scatter over several values while the right answer stays the most
 // common one: maj@N well above pass@1, the gap TTRL feeds on. Eval and TTRL never see these texts: they
 // use the clean problems of task.ts, and only the final answer is graded.
+//
+// Why answers at once. With worked solutions only, the base's greedy answer is right on nearly every test
+// problem (each step's most likely result is the right one), so a TTRL gain there is only sharpening toward
+// an argmax that was already right. Text also often states a result without the work, and a tiny model
+// cannot add five numbers in one go. A corpus where most texts answer at once teaches the model to start that
+// way: its first token prefers "Answer" by a small margin, and greedy decoding follows it into a guess that
+// is usually wrong. The rest of its samples work the sum out and agree, so the vote is still mostly right.
+// A reward for agreeing with the vote pays the worked solutions; the model learns to work sums out and its
+// greedy answer follows.
 import { Rng } from '../util/rng.js';
 import { solveSteps, solutionText, type StepWriter, type TaskProblem } from './task.js';
 
@@ -17,6 +27,10 @@ export interface SlipConfig {
   rate: number;
   /** Of the slips in a step that has a carry (or borrow), the share that drops it; the rest are ±1. */
   carryShare: number;
+  /** Share of texts that skip the work and state an answer at once ("Answer: \boxed{N}"). */
+  directShare?: number;
+  /** Chance that such an at-once answer is off (by 1 to 3, either way). */
+  directError?: number;
 }
 
 /** Whether acc ± term carries (units sum ≥ 10) or borrows (units of acc < units of term). */
@@ -46,9 +60,21 @@ export function slippingWriter(rng: Rng, slip: SlipConfig): StepWriter {
  * slip rate near 1) the clean solution is used.
  */
 export function corpusSolution(p: TaskProblem, slip: SlipConfig, rng: Rng): string {
+  if (slip.directShare && rng.next() < slip.directShare) return directAnswer(p, slip.directError ?? 0, rng);
   for (let attempt = 0; attempt < 20; attempt++) {
     const steps = solveSteps(p.terms, p.signs, slippingWriter(rng, slip));
     if (steps.every((s) => s.result >= 0)) return solutionText(p.terms[0]!, steps);
   }
   return p.solution;
+}
+
+/** An answer stated at once, off by 1 to 3 (either way, never below 0) with probability `error`. */
+export function directAnswer(p: TaskProblem, error: number, rng: Rng): string {
+  const exact = Number(p.answer);
+  let value = exact;
+  if (rng.next() < error) {
+    const off = [-3, -2, -1, 1, 2, 3][rng.int(6)]!;
+    value = exact + off >= 0 ? exact + off : exact - off;
+  }
+  return `Answer: \\boxed{${value}}`;
 }

@@ -1,7 +1,11 @@
 // The demo's base model, made from nothing but a seed: a byte-level BPE tokenizer trained on the task's
 // text (Qwen2 style: every digit its own token, ChatML template, <|im_end|> as EOS), a tiny Llama
-// initialised from the seed, and supervised pretraining (src/train/sft.ts) on chat-formatted worked
-// solutions from the pretraining corpus (corpus.ts). The result is an ordinary Hugging Face model
+// initialised from the seed, and supervised pretraining (src/train/sft.ts) in two phases on chat-formatted
+// text from the pretraining corpus (corpus.ts): first worked solutions that sometimes slip, then a corpus in
+// which most answers are stated at once, often a little off (the habit phase: see HabitPhase). The base
+// ends up answering at once when decoded greedily, mostly wrongly, while most of its sampled answers come
+// from worked solutions and agree: greedy accuracy far below the majority vote, the gap a TTRL run can
+// close by learning to work the sums out. The result is an ordinary Hugging Face model
 // directory: config.json, model.safetensors (F32), tokenizer.json, tokenizer_config.json,
 // generation_config.json.
 //
@@ -15,7 +19,7 @@ import { sft, type SftExample } from '../train/sft.js';
 import { DEFAULT_OPTIM } from '../train/optim.js';
 import { trainBpe, writeTokenizerFiles, loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
 import { endOfSequenceId } from '../tokenizer/eos.js';
-import { Rng } from '../util/rng.js';
+import { Rng, deriveSeed } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
 import { makeSplit, type TaskProblem } from './task.js';
 import { corpusSolution, type SlipConfig } from './corpus.js';
@@ -42,11 +46,26 @@ export interface PretrainConfig {
   /** Levels of the pretraining problems, drawn round-robin. */
   levels: number[];
   slip: SlipConfig;
+  /** A second phase on a corpus that often answers at once (corpus.ts, directAnswer); none when absent. */
+  habit?: HabitPhase;
   /** Problems in the BPE corpus (clean solutions). */
   bpeProblems: number;
   /** Tokenizer ids: 256 bytes + merges + 3 specials; the corpus runs out of merges before this. */
   vocabSize: number;
   arch: BaseArch;
+}
+
+/**
+ * The second pretraining phase: the model, already able to work sums out step by step, reads text in which
+ * most answers are stated at once, often a little off. It picks up the habit of answering at once (its first
+ * token) while its worked solutions stay as reliable as they were.
+ */
+export interface HabitPhase {
+  steps: number;
+  /** Peak learning rate of the phase, after a linear warmup; cosine decay to lr × minLrRatio (the first phase's). */
+  lr: number;
+  warmupSteps: number;
+  slip: SlipConfig;
 }
 
 /** The shipped base's settings (assets/demo-base was made with these). */
@@ -60,6 +79,8 @@ export const DEFAULT_PRETRAIN: PretrainConfig = {
   weightDecay: 0.01,
   levels: [1, 2, 3],
   slip: { rate: 0.15, carryShare: 0.5 },
+  // 6 texts in 10 answer at once, half of those a little off; worked solutions slip less than in phase one
+  habit: { steps: 300, lr: 3e-4, warmupSteps: 20, slip: { rate: 0.05, carryShare: 0.5, directShare: 0.6, directError: 0.5 } },
   bpeProblems: 2000,
   vocabSize: 320,
   arch: { hidden: 96, layers: 4, heads: 4, intermediate: 256, maxPositions: 256 },
@@ -136,12 +157,30 @@ export async function makeBase(dir: string, cfg: PretrainConfig = DEFAULT_PRETRA
 
   const model = initModel(parseConfig(baseConfigJson(cfg.arch, tok)), cfg.seed);
   const lr = pretrainLr(cfg);
-  const { losses } = sft(model, data, {
+  const losses = sft(model, data, {
     optim: { ...DEFAULT_OPTIM, weightDecay: cfg.weightDecay }, lr, steps: cfg.steps, batchSize: cfg.batchSize,
     seed: cfg.seed, gradClip: 1.0,
     onStep: (s) => onStep?.({ step: s.step, loss: s.loss, lr: s.lr, seconds: (Date.now() - t0) / 1000 }, model, tok),
-  });
+  }).losses;
+  if (cfg.habit) {
+    const h = cfg.habit;
+    const more = makeSplit(h.steps * cfg.batchSize, cfg.levels, cfg.seed, 'train', cfg.bpeProblems + problems.length);
+    losses.push(...habitPhase(model, tok, more, h, cfg, (s) => onStep?.({ ...s, step: cfg.steps + s.step, seconds: (Date.now() - t0) / 1000 }, model, tok)));
+  }
   model.save(dir);
   fs.writeFileSync(path.join(dir, 'pretrain.json'), JSON.stringify({ ...cfg, seconds: (Date.now() - t0) / 1000, finalLoss: losses.at(-1) }, null, 2) + '\n');
   return { model, tok, losses, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** The habit phase on `problems` (one sequence each, no epochs); returns its losses. */
+export function habitPhase(model: Model, tok: Tok, problems: readonly TaskProblem[], h: HabitPhase,
+                           c: Pick<PretrainConfig, 'seed' | 'batchSize' | 'weightDecay' | 'minLrRatio'>,
+                           onStep?: (p: { step: number; loss: number; lr: number }) => void): number[] {
+  const rng = new Rng(c.seed, 0xab17);
+  const data = problems.map((p) => chatExample(tok, p.prompt, corpusSolution(p, h.slip, rng)));
+  return sft(model, data, {
+    optim: { ...DEFAULT_OPTIM, weightDecay: c.weightDecay }, steps: h.steps, batchSize: c.batchSize,
+    lr: pretrainLr({ lr: h.lr, warmupSteps: h.warmupSteps, steps: h.steps, minLrRatio: c.minLrRatio }), seed: deriveSeed(c.seed, 0xab17), gradClip: 1.0,
+    onStep: (s) => onStep?.({ step: s.step, loss: s.loss, lr: s.lr }),
+  }).losses;
 }

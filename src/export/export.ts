@@ -7,7 +7,8 @@ import { MODEL_SIDE_FILES } from '../model/params.js';
 import { readConfig, type ModelConfig } from '../model/config.js';
 import { loadModel } from '../model/model.js';
 import { writeFileAtomic } from '../model/params.js';
-import { readSafetensors } from '../model/safetensors.js';
+import { readSafetensors, type HostTensor } from '../model/safetensors.js';
+import { attachAdapter, mergeAdapter } from '../model/lora-io.js';
 import { TtrlError } from '../util/errors.js';
 import { mapSource } from './gguf-llama.js';
 import { type GgufWriteResult, writeModelGguf } from './gguf-model.js';
@@ -27,6 +28,17 @@ export interface GgufExportOptions {
   byteVocab?: boolean;
   /** general.name; defaults to the model folder's name. */
   name?: string;
+  /** A PEFT LoRA adapter folder, merged into the weights (W + s·B·A) before writing. */
+  adapterDir?: string;
+}
+
+/** The model's weights as host tensors, with a LoRA adapter merged in when one is given. */
+function weightsOf(modelDir: string, adapterDir?: string): Map<string, HostTensor> {
+  if (adapterDir === undefined) return readSafetensors(modelDir);
+  const model = loadModel(modelDir);
+  attachAdapter(model, adapterDir);
+  mergeAdapter(model);
+  return new Map([...model.params].map(([n, p]) => [n, { shape: p.shape, data: model.be.read(p.buf) }]));
 }
 
 /** config.json's special ids, as GGUF export takes them when the tokenizer files do not name them. */
@@ -40,7 +52,7 @@ export function exportGguf(o: GgufExportOptions): GgufWriteResult {
   const vocab = o.byteVocab
     ? byteVocabMetadata(cfg.vocabSize, configSpecialIds(cfg))
     : bpeVocabMetadata(readHfTokenizerFiles(o.tokenizerDir ?? o.modelDir), cfg.vocabSize, configSpecialIds(cfg), o.tokenizerPre);
-  const weights = readSafetensors(o.modelDir);
+  const weights = weightsOf(o.modelDir, o.adapterDir);
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   return writeModelGguf(o.out, cfg, mapSource(weights), vocab, { dtype: o.dtype, name: o.name ?? path.basename(path.resolve(o.modelDir)) });
 }
@@ -53,6 +65,8 @@ export interface HfExportOptions {
   modelDir: string;
   out: string;
   tokenizerDir?: string;
+  /** A PEFT LoRA adapter folder, merged into the weights before writing. */
+  adapterDir?: string;
 }
 
 /**
@@ -73,6 +87,7 @@ export function exportHf(o: HfExportOptions): string[] {
       + 'pass --tokenizer DIR with the base model folder');
   }
   const model = loadModel(o.modelDir); // checks every tensor against config.json
+  if (o.adapterDir !== undefined) { attachAdapter(model, o.adapterDir); mergeAdapter(model); }
   model.save(out);
   for (const f of tokFiles) fs.copyFileSync(path.join(tokDir, f), path.join(out, f));
   const gen = [o.modelDir, tokDir].map((d) => path.join(d, 'generation_config.json')).find((f) => fs.existsSync(f));

@@ -1,11 +1,11 @@
-// Hugging Face Llama / Qwen2 checkpoints → llama.cpp's `llama` / `qwen2` GGUF architectures: the
+// Hugging Face Llama / Qwen2 / Qwen3 checkpoints → llama.cpp's `llama` / `qwen2` / `qwen3` GGUF architectures: the
 // hyperparameter keys, the tensor names and layouts, and the two places where the math must be rewritten
 // (checked against convert_hf_to_gguf.py, `LlamaModel` / `Qwen2Model`, and llama.cpp's model loader):
 //
 // 1. RoPE pairing. HF rotates dimension j with j + D/2 of each head ("rotate half", GPT-NeoX style).
 //    llama.cpp's `llama` architecture uses LLAMA_ROPE_TYPE_NORM, which rotates adjacent pairs (2j, 2j+1),
 //    so the converter permutes the rows of q_proj and k_proj within each head: new row 2j+s = old row
-//    s·D/2 + j. `qwen2` uses LLAMA_ROPE_TYPE_NEOX (rotate half) and is written unpermuted.
+//    s·D/2 + j. `qwen2` and `qwen3` use LLAMA_ROPE_TYPE_NEOX (rotate half) and are written unpermuted.
 // 2. Llama-3.1 RoPE scaling. llama.cpp reads no rope_scaling keys for it; instead the converter stores a
 //    `rope_freqs.weight` tensor of D/2 factors, and llama.cpp divides each inverse frequency by its factor.
 //
@@ -115,6 +115,7 @@ const LAYER_NAMES: Record<string, string> = {
   'self_attn.q_proj': 'attn_q', 'self_attn.k_proj': 'attn_k', 'self_attn.v_proj': 'attn_v',
   'self_attn.o_proj': 'attn_output', 'mlp.gate_proj': 'ffn_gate', 'mlp.up_proj': 'ffn_up',
   'mlp.down_proj': 'ffn_down', input_layernorm: 'attn_norm', post_attention_layernorm: 'ffn_norm',
+  'self_attn.q_norm': 'attn_q_norm', 'self_attn.k_norm': 'attn_k_norm',
 };
 const TOP_NAMES: Record<string, string> = {
   'model.embed_tokens.weight': 'token_embd.weight', 'model.norm.weight': 'output_norm.weight', 'lm_head.weight': 'output.weight',

@@ -62,10 +62,14 @@ export function getEngine(): CE {
     engine.precision = 'machine';
     // Warm the parser and evaluator: the first calls run cold code (~40 ms), which would otherwise be
     // charged to whichever comparison happens to come first in timings.
-    for (const tex of ['\\frac{\\sqrt{2}}{3}+x^2', '(1,2]', '\\sin(\\pi x)-\\ln 2', 'x=2y+1']) {
-      const e = engine.parse(tex);
-      e.isSame(e);
+    const warm = ['\\frac{\\sqrt{2}}{3}+x^2', '(1,2]', '\\sin(\\pi x)-\\ln 2', 'x=2y+1', '(y)-(-2x)', '(2x+y)-(0)',
+      '\\frac{4}{2}', '5r^{5}', '3+4i', 'e^{i\\pi}', '\\binom{5}{2}+3!', '\\frac{x}{7}+\\frac{2}{7}'];
+    let prev: Expression | undefined;
+    for (const tex of warm) {
+      const e = engine.parse(tex, { form: 'raw' }).canonical;
+      e.isSame(prev ?? e);
       e.subs({ x: engine.number(0.5), y: engine.number(1.5) }).N();
+      prev = e;
     }
     engineLoadMs = performance.now() - t0;
   }

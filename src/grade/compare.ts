@@ -5,7 +5,8 @@
 // interval it describes.
 import { analyzeLatex, closeComplex, compareAnalyses, type CasAnalysis, type Complex } from './cas.js';
 import { exactEqual, parseNumber, percentOf, roundsTo, type NumLit } from './number.js';
-import { isVariable, type Answer, type RelOp } from './structure.js';
+import { compareRelations, relationAgainstInterval, relationAgainstValue } from './relation.js';
+import type { Answer } from './structure.js';
 
 export interface Verdict { equal: boolean; reason: string }
 
@@ -18,17 +19,18 @@ export interface CompareContext {
   predPercent: boolean;
   goldPercent: boolean;
   /**
-   * Work left for this comparison, in steps: each structural comparison costs one, each scalar that needs
-   * the CAS costs CAS_STEP_COST whether or not its analysis is cached (so a verdict never depends on what
-   * was compared before). At zero the comparison gives up: not equal, and the reason says so.
+   * Work left for this comparison, in steps: each structural comparison costs one, each comparison of two
+   * CAS analyses two, and each distinct scalar the CAS reads CAS_STEP_COST, charged the first time this
+   * comparison uses it whether or not its analysis is cached (so a verdict never depends on what was
+   * compared before). Below zero the comparison gives up: not equal, and the reason says so.
    */
-  work: { left: number };
+  work: { left: number; read: Set<string> };
   /** Per-scalar CAS analyses, shared across comparisons (the expensive part). */
   analyses: Map<string, CasAnalysis>;
 }
 
-const yes = (reason: string): Verdict => ({ equal: true, reason });
-const no = (reason: string): Verdict => ({ equal: false, reason });
+export const yes = (reason: string): Verdict => ({ equal: true, reason });
+export const no = (reason: string): Verdict => ({ equal: false, reason });
 
 /** Bounded cache insert: drop the oldest half when full (Map keeps insertion order). */
 export function cachePut<K, V>(m: Map<K, V>, k: K, v: V, max: number): void {
@@ -44,12 +46,17 @@ export const CAS_STEP_COST = 20;
 export const WORK_EXCEEDED = 'work budget exceeded';
 
 /** Charge `n` steps; false when the budget is spent. */
-function charge(ctx: CompareContext, n: number): boolean {
+export function charge(ctx: CompareContext, n: number): boolean {
   ctx.work.left -= n;
   return ctx.work.left >= 0;
 }
 
-function analysis(tex: string, ctx: CompareContext): CasAnalysis {
+/** The CAS analysis of one scalar, charged to the work budget (see CompareContext.work). */
+export function analysis(tex: string, ctx: CompareContext): CasAnalysis {
+  if (!ctx.work.read.has(tex)) {
+    ctx.work.read.add(tex);
+    charge(ctx, CAS_STEP_COST);
+  }
   let a = ctx.analyses.get(tex);
   if (!a) {
     a = analyzeLatex(tex);
@@ -85,19 +92,33 @@ function decimalMatchesValue(d: NumLit, x: Complex, ctx: CompareContext): boolea
   return Math.abs(dv - x[0]) < 10 ** d.res * (1 + 1e-9);
 }
 
-const BASE_RE = /^(\d+)_\{?(\d+)\}?$/;
+/** `204_5`, `204_{5}`, `{204}_5`, `1A_{16}`, `101_{(2)}`: digits, then the base as a subscript. */
+const BASE_RE = /^\{?([0-9A-Za-z]+)\}?_\{?\(?(\d+)\)?\}?$/;
+
+/** `[digits, base]` of a base-n numeral; `x_2` is a variable, `FF_{16}` a numeral (letters only past base 10). */
+function baseNumeral(s: string): RegExpExecArray | null {
+  const m = BASE_RE.exec(s);
+  return m && (/\d/.test(m[1]!) || Number(m[2]) > 10) ? m : null;
+}
+
+/** Digits of a numeral, case and leading zeros aside. */
+const digitsOf = (d: string): string => d.toUpperCase().replace(/^0+(?=.)/, '');
 
 /** Two scalar leaves: same string → exact numbers → CAS (canonical form, then values). */
 export function compareScalars(p: string, g: string, ctx: CompareContext): Verdict {
   if (p === g) return yes('same normalized string');
-  // A numeral in another base (`204_5`) is compared as written: its digits are the answer.
-  const pb = BASE_RE.exec(p), gb = BASE_RE.exec(g);
+  // A numeral in another base (`204_5`) is compared as written: its digits are the answer. The other side
+  // may leave the base out (`204`: the question fixed it); a different base is a different answer.
+  const pb = baseNumeral(p), gb = baseNumeral(g);
   if (pb || gb) {
-    return pb && gb && BigInt(pb[1]!) === BigInt(gb[1]!) && pb[2] === gb[2] ? yes('same base-n numeral') : no('base-n numerals differ');
+    const pd = pb ? pb[1]! : /^\d+$/.test(p) ? p : null, gd = gb ? gb[1]! : /^\d+$/.test(g) ? g : null;
+    if (pd === null || gd === null) return no('a base-n numeral vs an expression');
+    if (pb && gb && Number(pb[2]) !== Number(gb[2])) return no('numerals in different bases');
+    return digitsOf(pd) === digitsOf(gd) ? yes('same base-n numeral') : no('base-n numerals differ');
   }
   const pn = parseNumber(p), gn = parseNumber(g);
   if (pn && gn) return numbersMatch(pn, gn, ctx);
-  if (!charge(ctx, 2 * CAS_STEP_COST)) return no(WORK_EXCEEDED);
+  if (!charge(ctx, 2)) return no(WORK_EXCEEDED);
   // Each side as (CAS analysis, literal if it is one); the percent variants scale both.
   type Side = [CasAnalysis, NumLit | null];
   const div = ([a, n]: Side): Side => [{ ...a, expr: undefined, samples: a.samples.map((x) => x && [x[0] / 100, x[1] / 100]) }, n && percentOf(n)];
@@ -114,13 +135,19 @@ export function compareScalars(p: string, g: string, ctx: CompareContext): Verdi
 }
 
 /** Pairwise in order. */
-function ordered(ps: Answer[], gs: Answer[], ctx: CompareContext, what: string): Verdict {
+export function ordered(ps: Answer[], gs: Answer[], ctx: CompareContext, what: string): Verdict {
   if (ps.length !== gs.length) return no(`${what}: ${ps.length} vs ${gs.length} elements`);
   for (let i = 0; i < ps.length; i++) {
     const v = compareAnswers(ps[i]!, gs[i]!, ctx);
     if (!v.equal) return no(`${what} element ${i + 1}: ${v.reason}`);
   }
   return yes(`${what} elements equal in order`);
+}
+
+/** A set's members, each written once (`\{2, 2\}` is `\{2\}`); repeats are found by their written form. */
+function distinct(items: Answer[]): Answer[] {
+  const seen = new Set<string>();
+  return items.filter((x) => { const k = JSON.stringify(x); return seen.has(k) ? false : (seen.add(k), true); });
 }
 
 /** Without order: a greedy matching (equality is close enough to transitive for this to be exact). */
@@ -135,76 +162,39 @@ function unordered(ps: Answer[], gs: Answer[], ctx: CompareContext, what: string
   return yes(`${what} elements equal as sets`);
 }
 
-const INF: Answer = { kind: 'scalar', tex: '\\infty' };
-const NEG_INF: Answer = { kind: 'scalar', tex: '-\\infty' };
+/** The parts of a ratio as fractions of its first part (`2:4:6` → 4/2, 6/2), when all are scalars. */
+function ratioParts(a: Answer): string[] | null {
+  if (a.kind !== 'ratio' || !a.items.every((x) => x.kind === 'scalar')) return null;
+  const t = a.items.map((x) => (x as { tex: string }).tex);
+  return t.slice(1).map((x) => `\\frac{${x}}{${t[0]}}`);
+}
 
-/** Direction-normalised relation: `>`/`\geq` chains are reversed into `<`/`\leq`. */
-function lessForm(ops: RelOp[], sides: Answer[]): { ops: RelOp[]; sides: Answer[] } {
-  if (ops.every((o) => o === '>' || o === '\\geq')) {
-    return { ops: ops.map((o) => (o === '>' ? '<' : '\\leq')).reverse() as RelOp[], sides: [...sides].reverse() };
+/**
+ * Ratios: equal when proportional (`1:2` = `2:4`); a two-part ratio also equals the fraction it makes
+ * (`7:32` = `\frac{7}{32}`). A clock time (`12:00`, a part written with a leading zero) only equals
+ * itself, part by part.
+ */
+function compareRatios(p: Answer, g: Answer, ctx: CompareContext): Verdict {
+  const clock = (a: Answer): boolean => a.kind === 'ratio' && a.items.some((x) => x.kind === 'scalar' && /^0\d/.test(x.tex));
+  if (clock(p) || clock(g)) {
+    return p.kind === 'ratio' && g.kind === 'ratio' ? ordered(p.items, g.items, ctx, 'time') : no('a time vs a value');
   }
-  return { ops, sides };
-}
-
-/** A one-variable inequality (`x < 3`, `-2 \leq x \leq 7`, `x \geq 5`) as the interval it describes. */
-function relationToInterval(r: Extract<Answer, { kind: 'relation' }>): Answer | null {
-  const { ops, sides } = lessForm(r.ops, r.sides);
-  if (!ops.every((o) => o === '<' || o === '\\leq')) return null;
-  const closed = (o: RelOp): boolean => o === '\\leq';
-  if (sides.length === 3 && isVariable(sides[1]!)) {
-    return { kind: 'interval', lo: sides[0]!, hi: sides[2]!, loClosed: closed(ops[0]!), hiClosed: closed(ops[1]!) };
-  }
-  if (sides.length !== 2) return null;
-  if (isVariable(sides[0]!)) return { kind: 'interval', lo: NEG_INF, hi: sides[1]!, loClosed: false, hiClosed: closed(ops[0]!) };
-  if (isVariable(sides[1]!)) return { kind: 'interval', lo: sides[0]!, hi: INF, loClosed: closed(ops[0]!), hiClosed: false };
-  return null;
-}
-
-/** The value of `x = v` or `v = x` (one side a lone variable); null for any other relation. */
-function assignedValue(r: Extract<Answer, { kind: 'relation' }>): Answer | null {
-  if (r.ops.length !== 1 || r.ops[0] !== '=') return null;
-  if (isVariable(r.sides[0]!)) return r.sides[1]!;
-  return isVariable(r.sides[1]!) ? r.sides[0]! : null;
-}
-
-function texOf(a: Answer): string | null {
-  return a.kind === 'scalar' ? a.tex : a.kind === 'text' ? a.text : null;
-}
-
-/** Is d_p a constant multiple of d_g (positive when `positive`) at every sample point? */
-function proportional(dp: string, dg: string, positive: boolean, ctx: CompareContext): Verdict {
-  if (!charge(ctx, 2 * CAS_STEP_COST)) return no(WORK_EXCEEDED);
-  const a = analysis(dp, ctx), b = analysis(dg, ctx);
-  let ratio: Complex | null = null, points = 0;
-  for (let k = 0; k < Math.min(a.samples.length, b.samples.length); k++) {
-    const x = a.samples[k], y = b.samples[k];
-    if (!x || !y) continue;
-    const yy = y[0] * y[0] + y[1] * y[1];
-    if (yy < 1e-18) { if (Math.hypot(x[0], x[1]) > 1e-9) return no('equations differ'); continue; }
-    const r: Complex = [(x[0] * y[0] + x[1] * y[1]) / yy, (x[1] * y[0] - x[0] * y[1]) / yy];
-    if (ratio && !closeComplex(r, ratio, Math.max(ctx.relTol, 1e-9))) return no('equations differ');
-    ratio = ratio ?? r;
-    points++;
-  }
-  if (!ratio || points < 2 || Math.hypot(ratio[0], ratio[1]) < 1e-12) return no(a.reason ?? b.reason ?? 'could not compare equations');
-  if (positive && !(ratio[0] > 0 && Math.abs(ratio[1]) < 1e-9)) return no('inequalities point opposite ways');
-  return yes('same relation up to a constant factor');
-}
-
-function compareRelations(p: Extract<Answer, { kind: 'relation' }>, g: Extract<Answer, { kind: 'relation' }>, ctx: CompareContext): Verdict {
-  const P = lessForm(p.ops, p.sides), G = lessForm(g.ops, g.sides);
-  if (P.ops.length !== G.ops.length || P.ops.some((o, i) => o !== G.ops[i])) return no('different relations');
-  if (P.sides.length === 2) {
-    // x = 5 vs x = 5.0: same variable on the left, compare the right (works for any structure there).
-    const pl = texOf(P.sides[0]!), gl = texOf(G.sides[0]!);
-    if (pl !== null && pl === gl && isVariable(P.sides[0]!)) return compareAnswers(P.sides[1]!, G.sides[1]!, ctx);
-    const ts = [P.sides[0], P.sides[1], G.sides[0], G.sides[1]].map((s) => texOf(s!));
-    if (ts.every((t) => t !== null)) {
-      return proportional(`(${ts[0]})-(${ts[1]})`, `(${ts[2]})-(${ts[3]})`, P.ops[0] !== '=' && P.ops[0] !== '\\ne', ctx);
+  const pr = ratioParts(p), gr = ratioParts(g);
+  if (pr && gr) {
+    if (pr.length !== gr.length) return no(`ratios of ${pr.length + 1} vs ${gr.length + 1} parts`);
+    for (let i = 0; i < pr.length; i++) {
+      if (!compareScalars(pr[i]!, gr[i]!, ctx).equal) return no('ratios are not proportional');
     }
-    return no('relations between structures differ');
+    return yes('proportional ratios');
   }
-  return ordered(P.sides, G.sides, ctx, 'chain');
+  const asFraction = (a: Answer): Answer | null => {
+    if (a.kind !== 'ratio' || a.items.length !== 2 || !a.items.every((x) => x.kind === 'scalar')) return null;
+    const [x, y] = a.items.map((i) => (i as { tex: string }).tex);
+    return { kind: 'scalar', tex: `\\frac{${x}}{${y}}` };
+  };
+  const pf = p.kind === 'ratio' ? asFraction(p) : p, gf = g.kind === 'ratio' ? asFraction(g) : g;
+  if (pf && gf && pf.kind === 'scalar' && gf.kind === 'scalar') return compareScalars(pf.tex, gf.tex, ctx);
+  return no(`${p.kind} vs ${g.kind}`);
 }
 
 function vectorItems(a: Answer): Answer[] | null {
@@ -224,34 +214,15 @@ export function compareAnswers(p: Answer, g: Answer, ctx: CompareContext): Verdi
 }
 
 function compareParsed(p: Answer, g: Answer, ctx: CompareContext): Verdict {
-  // An assignment `x = v` (or `v = x`) against a bare value: compare v (Qwen2.5-Math / math-verify rule).
-  const pv0 = p.kind === 'relation' && g.kind !== 'relation' ? assignedValue(p) : null;
-  if (pv0) return compareAnswers(pv0, g, ctx);
-  const gv0 = g.kind === 'relation' && p.kind !== 'relation' ? assignedValue(g) : null;
-  if (gv0) return compareAnswers(p, gv0, ctx);
-  const intervalLike = (a: Answer): boolean => a.kind === 'interval' || a.kind === 'union' || (a.kind === 'tuple' && a.items.length === 2);
-  if (p.kind === 'relation' && intervalLike(g)) {
-    const iv = relationToInterval(p);
-    return iv ? compareAnswers(iv, g, ctx) : no('relation vs interval');
-  }
-  if (g.kind === 'relation' && intervalLike(p)) {
-    const iv = relationToInterval(g);
-    return iv ? compareAnswers(p, iv, ctx) : no('interval vs relation');
-  }
-  // `x < -3 \text{ or } x > 3` (a list of inequalities) against a union of intervals.
-  const asUnion = (a: Answer): Answer | null => {
-    if (a.kind !== 'list' || !a.items.every((x) => x.kind === 'relation')) return null;
-    const parts = a.items.map((x) => relationToInterval(x as Extract<Answer, { kind: 'relation' }>));
-    return parts.every((x) => x !== null) ? { kind: 'union', parts: parts as Answer[] } : null;
-  };
-  if (g.kind === 'union' && asUnion(p)) return compareAnswers(asUnion(p)!, g, ctx);
-  if (p.kind === 'union' && asUnion(g)) return compareAnswers(p, asUnion(g)!, ctx);
+  const rel = relationAgainstValue(p, g, ctx) ?? relationAgainstInterval(p, g, ctx);
+  if (rel) return rel;
   if (p.kind === 'set' && p.items.length === 1 && g.kind !== 'set') return compareAnswers(p.items[0]!, g, ctx);
   if (g.kind === 'set' && g.items.length === 1 && p.kind !== 'set') return compareAnswers(p, g.items[0]!, ctx);
   const pv = vectorItems(p), gv = vectorItems(g);
   if (pv && (g.kind === 'tuple' || g.kind === 'list')) return ordered(pv, g.items, ctx, 'vector');
   if (gv && (p.kind === 'tuple' || p.kind === 'list')) return ordered(p.items, gv, ctx, 'vector');
 
+  if (p.kind === 'ratio' || g.kind === 'ratio') return compareRatios(p, g, ctx);
   switch (p.kind) {
     case 'scalar':
       if (g.kind === 'scalar') return compareScalars(p.tex, g.tex, ctx);
@@ -276,7 +247,8 @@ function compareParsed(p: Answer, g: Answer, ctx: CompareContext): Verdict {
       if (g.kind === 'list' || g.kind === 'set') return unordered(p.items, g.items, ctx, 'list');
       return no(`list vs ${g.kind}`);
     case 'set':
-      if (g.kind === 'set' || g.kind === 'list') return unordered(p.items, g.items, ctx, 'set');
+      if (g.kind === 'set') return unordered(distinct(p.items), distinct(g.items), ctx, 'set');
+      if (g.kind === 'list') return unordered(p.items, g.items, ctx, 'set');
       if (g.kind === 'tuple') return ordered(p.items, g.items, ctx, 'set');
       return no(`set vs ${g.kind}`);
     case 'interval':

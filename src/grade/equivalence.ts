@@ -14,9 +14,9 @@ export interface EquivalenceOptions {
   /** Significant digits a decimal needs to match a value it rounds to (0.33333 = 1/3, 0.33 ≠ 1/3). Default 5. */
   minSigDigits?: number;
   /**
-   * Work budget of one comparison in steps: one per structural comparison, CAS_STEP_COST (20) per scalar
-   * read by the CAS. Default 2000 (about 50 CAS scalars: a 25-element list against another). Past it the
-   * verdict is "not equal" with a reason saying so.
+   * Work budget of one comparison in steps: one per structural comparison, two per comparison of CAS
+   * values, CAS_STEP_COST (20) per distinct scalar the CAS reads. Default 4000 (a 30-element list of
+   * expressions against another in any order fits). Past it the verdict is "not equal" with a reason.
    */
   maxWork?: number;
   /** Multiple choice: compare the letters only. */
@@ -28,7 +28,7 @@ export interface EquivalenceResult { equal: boolean; reason?: string }
 export const EQUIVALENCE_DEFAULTS: Required<EquivalenceOptions> = {
   relTol: 1e-8,
   minSigDigits: 5,
-  maxWork: 2000,
+  maxWork: 4000,
   choices: false,
 };
 
@@ -78,7 +78,7 @@ function decide(pred: string, gold: string, o: Required<EquivalenceOptions>): Eq
     minSigDigits: o.minSigDigits,
     predPercent: p.norm.percent,
     goldPercent: g.norm.percent,
-    work: { left: o.maxWork },
+    work: { left: o.maxWork, read: new Set() },
     analyses,
   };
   let v: Verdict;

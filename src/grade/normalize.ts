@@ -31,9 +31,18 @@ const UNIT_WORDS = [
 ];
 const TRAILING_UNIT_RE = new RegExp(`(?:\\s+|(?<=\\d))(?:${UNIT_WORDS.join('|')})(?:\\s*\\^\\s*\\{?[23]\\}?)?\\.?$`, 'i');
 
+/**
+ * Commands written with a doubled backslash (`\\frac`, `\\le`: a string escaped twice on its way into a
+ * file). A LaTeX line break is never followed by these names inside an answer, so the doubling is undone.
+ */
+const DOUBLED_COMMAND_RE = /(?<!\\)\\\\(?=(?:[dtc]?frac|sqrt|left|right|boxed|fbox|text|textbf|mathrm|mathbf|le|leq|ge|geq|lt|gt|ne|neq|pm|mp|pi|infty|in|cup|cap|cdot|times|div|circ|degree|mathbb|sin|cos|tan|cot|sec|csc|log|ln|exp|alpha|beta|gamma|theta|quad|qquad|emptyset|varnothing|dots|ldots|cdots|approx|overline)(?![a-zA-Z]))/g;
+
 /** Unicode and ASCII spellings the parser wants in LaTeX. */
 const SYMBOLS: [RegExp, string][] = [
-  [/∞/g, '\\infty '], [/π/g, '\\pi '], [/√/g, '\\sqrt'], [/≤/g, '\\leq '], [/≥/g, '\\geq '], [/≠/g, '\\ne '],
+  [/∞/g, '\\infty '], [/π/g, '\\pi '], [/α/g, '\\alpha '], [/β/g, '\\beta '], [/γ/g, '\\gamma '], [/θ/g, '\\theta '],
+  [/λ/g, '\\lambda '], [/μ/g, '\\mu '], [/φ/g, '\\phi '], [/ω/g, '\\omega '], [/\\[ij]math(?![a-zA-Z])/g, 'i'],
+  // The imaginary unit and Euler's number set upright (`3+4\mathrm{i}`) are the letters, not a unit to drop.
+  [/\\(?:mathrm|text|textrm|operatorname)\s*\{\s*([ie])\s*\}/g, '$1'], [/√/g, '\\sqrt'], [/≤/g, '\\leq '], [/≥/g, '\\geq '], [/≠/g, '\\ne '],
   [/[−–]/g, '-'], [/×/g, '\\times '], [/[·⋅]/g, '\\cdot '], [/∪/g, '\\cup '], [/∩/g, '\\cap '], [/∅/g, '\\emptyset '],
   [/°/g, ''], [/\\varnothing(?![a-zA-Z])/g, '\\emptyset'], [/\\(?:lbrace|lbrack)(?![a-zA-Z])/g, '\\{'],
   [/\\(?:rbrace|rbrack)(?![a-zA-Z])/g, '\\}'], [/\\langle(?![a-zA-Z])/g, '('], [/\\rangle(?![a-zA-Z])/g, ')'],
@@ -133,7 +142,7 @@ const WHOLE_ANSWER_WORDS: [RegExp, string][] = [
  */
 export function normalizeAnswer(raw: string): Normalized {
   // One space for any run of whitespace first: later patterns with `\s+` then cannot backtrack over long runs.
-  let s = raw.replace(/\s+/g, ' ').trim();
+  let s = raw.replace(/\s+/g, ' ').trim().replace(DOUBLED_COMMAND_RE, '\\');
   s = s.replace(/\\\$/g, ' ').replace(/\$/g, ' ');
   s = s.replace(/^\\\[|\\\]$/g, '').replace(/^\\\(|\\\)$/g, '');
   s = replaceMacro(s, ['boxed', 'fbox'], (a) => a);
@@ -141,7 +150,7 @@ export function normalizeAnswer(raw: string): Normalized {
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac').replace(/\\[dt]binom(?![a-zA-Z])/g, '\\binom');
   s = s.replace(/\\(?:left|right)(?![a-zA-Z])\s*\.?|\\[Bb]igg?[lr]?(?![a-zA-Z])/g, '');
   s = s.replace(/(\d),\\!\s*(?=\d{3})/g, '$1');
-  s = s.replace(/(?<!\\)\\!/g, '').replace(/(?<!\\)\\[,;: ]|~|\\q?quad(?![a-zA-Z])/g, ' ').replace(/\\hspace\*?\{[^}]*\}/g, ' ');
+  s = s.replace(/(?<!\\)\\!/g, '').replace(/(?<!\\)\\[,;: ]|~|\\q?quad/g, ' ').replace(/\\hspace\*?\{[^}]*\}/g, ' ');
   for (const [re, to] of SYMBOLS) s = s.replace(re, to);
   s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\circ\s*$|\\degree(?![a-zA-Z])/g, '');
   s = replaceMacro(s, FONT_MACROS, (a) => a);
@@ -153,7 +162,8 @@ export function normalizeAnswer(raw: string): Normalized {
     s = s.replace(TRAILING_UNIT_RE, '').trim();
   }
   s = s.replace(/\b(?:infinity|inf)\b/gi, '\\infty ').replace(FUNCTION_WORDS, '\\$1 ');
-  s = s.replace(/\s+(?:and|or)\s+/gi, ', ');
+  // "and"/"or" between answers, also glued to brackets (`(11,7)or(7,11)`).
+  s = s.replace(/\s+(?:and|or)\s+|(?<=[)\]}])\s*(?:and|or)\s*(?=[([{\\])/gi, ', ');
   s = dropThousands(s.trim());
   s = braceArgs(s);
   s = s.replace(/(^|[^\d}])\.(\d)/g, '$10.$2');

@@ -19,6 +19,8 @@ export type Answer =
   | { kind: 'interval'; lo: Answer; hi: Answer; loClosed: boolean; hiClosed: boolean }
   | { kind: 'union'; parts: Answer[] }
   | { kind: 'matrix'; rows: Answer[][] }
+  /** `a : b (: c ...)`: equal to any proportional ratio; two parts also equal the fraction a/b. */
+  | { kind: 'ratio'; items: Answer[] }
   /** `a op b op c ...` (ops.length = sides.length - 1). */
   | { kind: 'relation'; ops: RelOp[]; sides: Answer[] };
 
@@ -31,6 +33,20 @@ const MAX_PM = 3;
 export function isVariable(a: Answer): boolean {
   return a.kind === 'scalar' && /^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?(?:\([a-zA-Z]\))?'*$/.test(a.tex)
     && !/^\\(?:infty|pi|emptyset)$/.test(a.tex);
+}
+
+/**
+ * A side that names what is asked rather than stating a value: letters, subscripts and operators but no
+ * digits (`x`, `AB`, `|AB|`, `f(x)`, `g(3)`, `\frac{NO}{BO}`, `a_{37}`, `(p, q)`, `V_1 : V_2`). `x = 5` and
+ * `(p, q) = (3, 2)` assign a value to such a side; `2x + z = 1` is an equation.
+ */
+export function isNameLike(a: Answer): boolean {
+  if (a.kind === 'text' || a.kind === 'choice') return true;
+  if (a.kind === 'tuple' || a.kind === 'ratio' || a.kind === 'list') return a.items.every(isNameLike);
+  if (a.kind !== 'scalar') return false;
+  // Subscripts and a function's argument (`a_{37}`, `g(3)`) are part of the name.
+  const t = a.tex.replace(/_\{[^{}]*\}|_\\?[a-zA-Z0-9]/g, '').replace(/([a-zA-Z])\([^()]*\)/g, '$1').replace(/\\[a-zA-Z]+/g, ' ');
+  return /[a-zA-Z]/.test(t) && !/\d/.test(t) && !/\\(?:infty|pi)(?![a-zA-Z])/.test(a.tex);
 }
 
 /** Split `1 \pm \sqrt{2}` (at any depth) into its sign variants; null when there is no ±. */
@@ -50,9 +66,9 @@ function expandPm(tex: string): string[] | null {
   return variants.map((v) => v.replace(/^\+/, '').replace(/([({,])\+/g, '$1'));
 }
 
-/** Items of a comma-separated collection, with ± items expanded in place. */
+/** Items of a comma-separated collection (`;` also separates: `(0;-2;6)`), with ± items expanded in place. */
 function items(inner: string, depth: number): Answer[] {
-  const parts = splitTopLevel(inner, [',']).map((p) => p.trim()).filter((p) => p !== '');
+  const parts = splitTopLevel(inner, [',', ';']).map((p) => p.trim()).filter((p) => p !== '');
   return parts.flatMap((p) => {
     const a = parseAnswer(p, depth + 1);
     return a.kind === 'set' && /\\(?:pm|mp)/.test(p) ? a.items : [a];
@@ -126,14 +142,21 @@ export function parseAnswer(s: string, depth = 0): Answer {
   if (union.length > 1) return { kind: 'union', parts: union.map((p) => parseAnswer(p.trim(), depth + 1)) };
   const matrix = parseMatrix(s, depth);
   if (matrix) return matrix;
+  // Semicolons between groups that hold commas separate solutions (`p=5,q=2;p=7,q=2`: two pairs).
+  const groups = splitTopLevel(s, [';']).map((p) => p.trim()).filter((p) => p !== '');
+  if (groups.length > 1 && groups.some((p) => splitTopLevel(p, [',']).length > 1)) {
+    return { kind: 'list', items: groups.map((p) => ({ kind: 'tuple', items: items(p, depth) })) };
+  }
   // A bare list before relations: `x < -3, x > 3` is two inequalities, not a chain through `-3, x`.
   const list = splitTopLevel(s, [',', ';']);
   if (list.length > 1) return { kind: 'list', items: items(s.replace(/;/g, ','), depth) };
   const rel = parseRelation(s, depth);
   if (rel) return rel;
+  const ratio = splitTopLevel(s, [':']).map((p) => p.trim());
+  if (ratio.length > 1 && ratio.every((p) => p !== '')) return { kind: 'ratio', items: ratio.map((p) => parseAnswer(p, depth + 1)) };
   const g = outerGroup(s);
   if (g && g.inner.trim() !== '') {
-    const single = splitTopLevel(g.inner, [',']).length === 1;
+    const single = splitTopLevel(g.inner, [',', ';']).length === 1;
     if (g.open === '\\{') return { kind: 'set', items: items(g.inner, depth) };
     if (single) return parseAnswer(g.inner, depth + 1); // `(x+1)`, `{5}`: just grouping
     const xs = items(g.inner, depth);

@@ -1,9 +1,9 @@
-// config.json → ModelConfig: the one parser of Hugging Face model configs in ttrl (Llama and Qwen2).
+// config.json → ModelConfig: the one parser of Hugging Face model configs in ttrl (Llama, Qwen2, Qwen3).
 import fs from 'node:fs';
 import path from 'node:path';
 import { TtrlError, check } from '../util/errors.js';
 
-export type ModelType = 'llama' | 'qwen2';
+export type ModelType = 'llama' | 'qwen2' | 'qwen3';
 
 export interface Llama3RopeScaling {
   type: 'llama3';
@@ -25,7 +25,8 @@ export interface ModelConfig {
   ropeTheta: number;
   rmsEps: number;
   tieEmbeddings: boolean;
-  attnBias: boolean;       // q/k/v biases (Qwen2 always; Llama when attention_bias)
+  attnBias: boolean;       // q/k/v biases (Qwen2 always; Llama and Qwen3 when attention_bias)
+  qkNorm: boolean;         // per-head RMSNorm of q and k before RoPE (Qwen3's q_norm / k_norm)
   maxPos: number;
   ropeScaling: Llama3RopeScaling | null;
   bosId: number | null;
@@ -47,13 +48,13 @@ function num(raw: Record<string, unknown>, key: string, file: string, fallback?:
 /** Parse an already-loaded config object (file names only used in messages). */
 export function parseConfig(raw: Record<string, unknown>, file = 'config.json'): ModelConfig {
   const mt = raw.model_type;
-  if (mt !== 'llama' && mt !== 'qwen2') {
-    throw new TtrlError(`${file}: unsupported model_type ${JSON.stringify(mt)} (ttrl supports "llama" and "qwen2")`);
+  if (mt !== 'llama' && mt !== 'qwen2' && mt !== 'qwen3') {
+    throw new TtrlError(`${file}: unsupported model_type ${JSON.stringify(mt)} (ttrl supports "llama", "qwen2" and "qwen3")`);
   }
   const act = raw.hidden_act ?? 'silu';
   check(act === 'silu', `${file}: unsupported hidden_act ${JSON.stringify(act)} (only "silu")`);
   check(!raw.mlp_bias, `${file}: mlp_bias=true is not supported`);
-  if (mt === 'qwen2') {
+  if (mt !== 'llama') {
     check(!raw.use_sliding_window, `${file}: use_sliding_window=true is not supported (set it to false)`);
   }
   const hidden = num(raw, 'hidden_size', file);
@@ -93,6 +94,7 @@ export function parseConfig(raw: Record<string, unknown>, file = 'config.json'):
     rmsEps: num(raw, 'rms_norm_eps', file, 1e-6),
     tieEmbeddings: Boolean(raw.tie_word_embeddings ?? mt === 'qwen2'),
     attnBias: mt === 'qwen2' ? true : Boolean(raw.attention_bias),
+    qkNorm: mt === 'qwen3',
     maxPos: num(raw, 'max_position_embeddings', file, 4096),
     ropeScaling,
     bosId: typeof raw.bos_token_id === 'number' ? raw.bos_token_id : null,

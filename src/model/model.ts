@@ -1,4 +1,4 @@
-// The Llama / Qwen2 transformer: forward with padding masks and a KV cache, and an explicit backward pass
+// The Llama / Qwen2 / Qwen3 transformer: forward with padding masks and a KV cache, and an explicit backward pass
 // paired with each forward step (llm.c style). All math runs through the Backend interface.
 //
 // B=batch, T=time, M=B·T rows, C=hidden, H=query heads, G=KV heads, D=head dim, F=MLP hidden, V=vocab,
@@ -8,59 +8,11 @@ import { cpu } from '../tensor/cpu.js';
 import { readConfig, ropeInvFreq, type ModelConfig } from './config.js';
 import { loadParams, saveParams, initParams, type Param } from './params.js';
 import type { KVCache } from './kvcache.js';
+import type { LoraAdapter } from './lora.js';
 import { Rng } from '../util/rng.js';
+import { positionsFromMask, type AttnCtx, type Batch, type ForwardOpts, type ForwardState, type LayerActs, type LayerParams } from './types.js';
 
-interface LayerParams {
-  inNorm: Param; q: Param; k: Param; v: Param; qb: Param | null; kb: Param | null; vb: Param | null;
-  o: Param; postNorm: Param; gate: Param; up: Param; down: Param;
-}
-
-/** What one layer's forward saves for its backward. */
-interface LayerActs {
-  xn: Buf; rstd1: Buf;          // (M,C), (M)
-  q: Buf; k: Buf; v: Buf;       // (M,H·D), (M,G·D), (M,G·D) after RoPE
-  att: Buf; lse: Buf;           // (M,H·D), (B,H,T)
-  x2: Buf; xn2: Buf; rstd2: Buf; // (M,C), (M,C), (M)
-  gate: Buf; up: Buf; act: Buf; // (M,F) ×3
-}
-
-/** How a layer's attention reads keys: either its own fresh k/v (training) or a KV cache. */
-interface AttnCtx {
-  B: number; T: number;
-  pos: Int32Array;      // (M) RoPE positions
-  keyMask: Buf;         // (B,T) training, or the cache's (slots,S)
-  qStart: Int32Array;   // (B)
-  cache: KVCache | null;
-  slots: Int32Array | null;
-}
-
-/** A training batch: token ids with a padding mask and next-token targets (−1 = no loss). */
-export interface Batch {
-  B: number; T: number;
-  ids: Int32Array;      // (B,T)
-  mask: Float32Array;   // (B,T) 1 real, 0 pad
-  targets: Int32Array;  // (B,T) token to score at each position, −1 where none
-}
-
-/** Forward state kept for the backward pass. */
-export interface ForwardState {
-  batch: Batch;
-  /** (M) log p(target) per position (0 where target is −1). */
-  logprobs: Float32Array;
-  /** (M) entropy of the predictive distribution at each scored position (when asked). */
-  entropy: Float32Array | null;
-  rows: Int32Array;     // positions with a target
-  checkpoint: boolean;
-  temperature: number;
-}
-
-export interface ForwardOpts {
-  /** Recompute each layer during backward instead of storing its activations. */
-  checkpoint?: boolean;
-  entropy?: boolean;
-  /** Scores log_softmax(logits / temperature), as verl's actor does for rollouts sampled at T ≠ 1. */
-  temperature?: number;
-}
+export { positionsFromMask, type Batch, type ForwardOpts, type ForwardState } from './types.js';
 
 /** Rows of the head computed at once: bounds the (rows, V) logits buffer to ~64 MB. */
 const HEAD_CHUNK_FLOATS = 16 * 2 ** 20;
@@ -70,6 +22,8 @@ export class Model {
   readonly invFreq: Buf;
   /** Whether backward accumulates parameter gradients (false for a frozen reference model). */
   trainable = true;
+  /** A LoRA adapter added to its target Linears (src/model/lora.ts); its tensors train even when the base does not. */
+  adapter: LoraAdapter | null = null;
   private arena = new Map<string, Buf>();
 
   constructor(readonly cfg: ModelConfig, readonly params: Map<string, Param>, readonly be: Backend) {
@@ -83,6 +37,7 @@ export class Model {
         qb: Po(`${p}self_attn.q_proj.bias`), kb: Po(`${p}self_attn.k_proj.bias`), vb: Po(`${p}self_attn.v_proj.bias`),
         o: P(`${p}self_attn.o_proj.weight`), postNorm: P(`${p}post_attention_layernorm.weight`),
         gate: P(`${p}mlp.gate_proj.weight`), up: P(`${p}mlp.up_proj.weight`), down: P(`${p}mlp.down_proj.weight`),
+        qNorm: Po(`${p}self_attn.q_norm.weight`), kNorm: Po(`${p}self_attn.k_norm.weight`),
       });
     }
     this.invFreq = be.fromHost(ropeInvFreq(cfg));
@@ -104,6 +59,14 @@ export class Model {
     if (zero) this.be.fill(v, 0);
     return v;
   }
+  /** The same weights and scratch memory without the adapter: LoRA's frozen base, the KL reference, held once.
+   *  It shares scratch, so run its forward before the policy's forward whose activations backward needs. */
+  baseView(): Model {
+    const m = new Model(this.cfg, this.params, this.be);
+    m.arena = this.arena;
+    m.trainable = false;
+    return m;
+  }
   /** Release all scratch memory (between rollout and update, say). */
   freeScratch(): void { this.arena.clear(); }
 
@@ -112,6 +75,7 @@ export class Model {
     const s = (n: string, k: number): Buf => this.scratch(`${tag}.${n}`, k);
     return {
       xn: s('xn', M * C), rstd1: s('rstd1', M), q: s('q', M * H * D), k: s('k', M * G * D), v: s('v', M * G * D),
+      qk: this.cfg.qkNorm ? { qRaw: s('qraw', M * H * D), kRaw: s('kraw', M * G * D), qRstd: s('qrstd', M * H), kRstd: s('krstd', M * G) } : null,
       att: s('att', M * H * D), lse: s('lse', B * H * T), x2: s('x2', M * C), xn2: s('xn2', M * C), rstd2: s('rstd2', M),
       gate: s('gate', M * F), up: s('up', M * F), act: s('act', M * F),
     };
@@ -123,7 +87,9 @@ export class Model {
     const [out, inp] = W.shape as [number, number];
     this.be.gemm(y, x, this.mat(W), M, out, inp, false, true, 1, 0);
     if (b) this.be.addBias(y, b.buf, M, out);
+    this.adapter?.apply(y, x, W, M, this.scratchFn);
   }
+  private readonly scratchFn = (key: string, n: number): Buf => this.scratch(key, n);
 
   /** dx(M,in) (+)= dy·W ; dW += dyᵀ·x ; db += Σ dy */
   private linearBackward(dx: Buf, dy: Buf, x: Buf, W: Param, b: Param | null, M: number, accumulate: boolean): void {
@@ -133,6 +99,7 @@ export class Model {
       if (b) this.be.biasBackward(this.gradOf(b), dy, M, out);
     }
     this.be.gemm(dx, dy, this.mat(W), M, inp, out, false, false, 1, accumulate ? 1 : 0);
+    this.adapter?.backward(dx, dy, x, W, M, this.scratchFn);
   }
 
   /** A weight matrix as a matrix-product operand: at precision bf16 its bf16 copy (made once; the optimizer
@@ -159,8 +126,10 @@ export class Model {
   }
 
   gradOf(p: Param): Buf { return (p.grad ??= this.be.alloc(p.buf.n)); }
+  /** A norm weight's gradient, or a zeroed scratch sink when the base is frozen. */
+  private normGrad(p: Param): Buf { return this.trainable ? this.gradOf(p) : this.scratch('dwjunk', p.buf.n, true); }
 
-  zeroGrad(): void { for (const p of this.params.values()) if (p.grad) this.be.fill(p.grad, 0); }
+  zeroGrad(): void { for (const p of this.params.values()) if (p.grad) this.be.fill(p.grad, 0); this.adapter?.zeroGrad(); }
 
   // ---- one decoder layer ------------------------------------------------------------------------------
   private layerForward(l: number, x: Buf, out: Buf, a: LayerActs, ctx: AttnCtx): void {
@@ -169,9 +138,13 @@ export class Model {
     const { hidden: C, nHeads: H, nKvHeads: G, headDim: D } = cfg;
     const M = ctx.B * ctx.T;
     be.rmsnorm(a.xn, a.rstd1, x, P.inNorm.buf, M, C, cfg.rmsEps);
-    this.linear(a.q, a.xn, P.q, P.qb, M);
-    this.linear(a.k, a.xn, P.k, P.kb, M);
+    this.linear(a.qk?.qRaw ?? a.q, a.xn, P.q, P.qb, M);
+    this.linear(a.qk?.kRaw ?? a.k, a.xn, P.k, P.kb, M);
     this.linear(a.v, a.xn, P.v, P.vb, M);
+    if (a.qk) {  // the existing RMSNorm kernel over (tokens·heads, D) rows
+      be.rmsnorm(a.q, a.qk.qRstd, a.qk.qRaw, P.qNorm!.buf, M * H, D, cfg.rmsEps);
+      be.rmsnorm(a.k, a.qk.kRstd, a.qk.kRaw, P.kNorm!.buf, M * G, D, cfg.rmsEps);
+    }
     be.rope(a.q, ctx.pos, this.invFreq, M, H, D, false);
     be.rope(a.k, ctx.pos, this.invFreq, M, G, D, false);
     let kAll = a.k, vAll = a.v, S = ctx.T;
@@ -209,7 +182,7 @@ export class Model {
     this.linearBackward(dxn2, dup, a.xn2, P.up, null, M, true);
     const dx2 = s('dx2', M * C);
     be.copy(dx2, dout);
-    be.rmsnormBackward(dx2, this.trainable ? this.gradOf(P.postNorm) : s('dwjunk', C, true), dxn2, a.x2, P.postNorm.buf, a.rstd2, M, C);
+    be.rmsnormBackward(dx2, this.normGrad(P.postNorm), dxn2, a.x2, P.postNorm.buf, a.rstd2, M, C);
     // attention: x2 = x + o(att)
     const datt = s('datt', M * H * D);
     this.linearBackward(datt, dx2, a.att, P.o, null, M, false);
@@ -220,12 +193,18 @@ export class Model {
     });
     be.rope(dq, ctx.pos, this.invFreq, M, H, D, true);
     be.rope(dk, ctx.pos, this.invFreq, M, G, D, true);
+    let dqIn = dq, dkIn = dk;
+    if (a.qk) {
+      dqIn = s('dqraw', M * H * D, true); dkIn = s('dkraw', M * G * D, true);
+      be.rmsnormBackward(dqIn, this.normGrad(P.qNorm!), dq, a.qk.qRaw, P.qNorm!.buf, a.qk.qRstd, M * H, D);
+      be.rmsnormBackward(dkIn, this.normGrad(P.kNorm!), dk, a.qk.kRaw, P.kNorm!.buf, a.qk.kRstd, M * G, D);
+    }
     const dxn = s('dxn', M * C);
-    this.linearBackward(dxn, dq, a.xn, P.q, P.qb, M, false);
-    this.linearBackward(dxn, dk, a.xn, P.k, P.kb, M, true);
+    this.linearBackward(dxn, dqIn, a.xn, P.q, P.qb, M, false);
+    this.linearBackward(dxn, dkIn, a.xn, P.k, P.kb, M, true);
     this.linearBackward(dxn, dv, a.xn, P.v, P.vb, M, true);
     be.copy(dx, dx2);
-    be.rmsnormBackward(dx, this.trainable ? this.gradOf(P.inNorm) : s('dwjunk', C, true), dxn, x, P.inNorm.buf, a.rstd1, M, C);
+    be.rmsnormBackward(dx, this.normGrad(P.inNorm), dxn, x, P.inNorm.buf, a.rstd1, M, C);
   }
 
   // ---- full passes ---------------------------------------------------------------------------------------
@@ -329,7 +308,7 @@ export class Model {
     const dxf = this.scratch('dxf', M * C, true);
     be.embeddingBackward(dxf, dxsel, rows, R, C);
     let dx = this.scratch('dx.a', M * C, true), dnext = this.scratch('dx.b', M * C);
-    be.rmsnormBackward(dx, this.trainable ? this.gradOf(this.norm) : this.scratch('dwjunk', C, true), dxf,
+    be.rmsnormBackward(dx, this.normGrad(this.norm), dxf,
       this.scratch(`xs.${L}`, M * C), this.norm.buf, this.scratch('rstdf', M), M, C);
     for (let l = L - 1; l >= 0; l--) {
       const x = this.scratch(`xs.${l}`, M * C);
@@ -352,6 +331,11 @@ export class Model {
    * ids (B,T); mask (B,T) optional, 0 marks left padding (kept in the cache as masked slots).
    */
   step(cache: KVCache, slots: Int32Array, ids: Int32Array, T: number, mask?: Float32Array): Float32Array {
+    return this.be.read(this.stepLogits(cache, slots, ids, T, mask));
+  }
+
+  /** step, leaving the (B,V) logits on the backend: a scratch buffer, valid until the next call. */
+  stepLogits(cache: KVCache, slots: Int32Array, ids: Int32Array, T: number, mask?: Float32Array): Buf {
     const B = slots.length, M = B * T, C = this.cfg.hidden, V = this.cfg.vocabSize;
     const qStart = new Int32Array(B), pos = new Int32Array(M);
     for (let b = 0; b < B; b++) {
@@ -375,30 +359,19 @@ export class Model {
       x = next;
     }
     for (let b = 0; b < B; b++) cache.len[slots[b]!]! += T;
-    const last = Int32Array.from({ length: B }, (_, b) => b * T + T - 1);
-    const xl = this.scratch('dec.last', B * C), xf = this.scratch('dec.xf', B * C), rstd = this.scratch('dec.rstd', B);
-    this.be.embedding(xl, x, last, B, C);
+    let xl = x;  // one token per row (decoding): the rows are already the last tokens
+    if (T > 1) {
+      xl = this.scratch('dec.last', B * C);
+      this.be.embedding(xl, x, Int32Array.from({ length: B }, (_, b) => b * T + T - 1), B, C);
+    }
+    const xf = this.scratch('dec.xf', B * C), rstd = this.scratch('dec.rstd', B);
     this.be.rmsnorm(xf, rstd, xl, this.norm.buf, B, C, this.cfg.rmsEps);
     const logits = this.scratch('dec.logits', B * V);
     this.linear(logits, xf, this.head, null, B);
-    return this.be.read(logits);
+    return logits;
   }
 
   save(dir: string): void { saveParams(dir, this.cfg, this.params, this.be); }
-}
-
-/** HF's position rule for left padding: cumsum(mask) − 1, with pad positions set to 1. */
-export function positionsFromMask(mask: Float32Array, B: number, T: number): Int32Array {
-  const pos = new Int32Array(B * T);
-  for (let b = 0; b < B; b++) {
-    let c = 0;
-    for (let t = 0; t < T; t++) {
-      const m = mask[b * T + t]!;
-      c += m;
-      pos[b * T + t] = m ? c - 1 : 1;
-    }
-  }
-  return pos;
 }
 
 export function loadModel(dir: string, be: Backend = cpu()): Model {

@@ -1,4 +1,4 @@
-// Parameter names, shapes, loading and saving of a Llama/Qwen2 model in Hugging Face layout.
+// Parameter names, shapes, loading and saving of a Llama/Qwen2/Qwen3 model in Hugging Face layout.
 // Every tensor of the file is consumed exactly once and every shape is checked: a missing or extra name is
 // an error that names it (nanoGPT-style strict loader). ttrl keeps HF names and HF layouts ((out, in)
 // Linear weights), so saving is the identity and no transposes are needed anywhere.
@@ -36,6 +36,10 @@ export function paramSpecs(cfg: ModelConfig): [string, number[]][] {
       specs.push([`${p}self_attn.v_proj.bias`, [G * D]]);
     }
     specs.push([`${p}self_attn.o_proj.weight`, [C, H * D]]);
+    if (cfg.qkNorm) {
+      specs.push([`${p}self_attn.q_norm.weight`, [D]]);
+      specs.push([`${p}self_attn.k_norm.weight`, [D]]);
+    }
     specs.push([`${p}post_attention_layernorm.weight`, [C]]);
     specs.push([`${p}mlp.gate_proj.weight`, [F, C]]);
     specs.push([`${p}mlp.up_proj.weight`, [F, C]]);
@@ -73,7 +77,7 @@ export function initParams(cfg: ModelConfig, be: Backend, normal: () => number, 
   for (const [name, shape] of paramSpecs(cfg)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
-    if (name.endsWith('layernorm.weight') || name === 'model.norm.weight') data.fill(1);
+    if (name.endsWith('norm.weight')) data.fill(1);
     else if (!name.endsWith('.bias')) for (let i = 0; i < n; i++) data[i] = normal() * std;
     out.set(name, { name, shape, buf: be.fromHost(data), grad: null });
   }

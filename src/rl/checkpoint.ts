@@ -1,4 +1,5 @@
-// A run folder's files on disk: checkpoints (HF model dir + optimizer state + run state), final/, and the
+// A run folder's files on disk: checkpoints (HF model dir, or a LoRA run's PEFT adapter files, + optimizer
+// state + run state), final/, and the
 // metrics log. Every folder is written under a temporary name and renamed, so a reader (or --resume) only
 // ever sees complete ones.
 import fs from 'node:fs';
@@ -7,6 +8,7 @@ import type { Model } from '../model/model.js';
 import type { Optimizer } from '../train/optim.js';
 import type { BatchCursor } from '../data/batches.js';
 import { writeFileAtomic, copySideFiles } from '../model/params.js';
+import { savePolicy } from './learner.js';
 
 /** Where a run stands after `step` steps: the next batch to train on. */
 export interface RunState { step: number; cursor: BatchCursor }
@@ -30,7 +32,7 @@ export function readRunState(ckpt: string): RunState {
 function writeModelDir(dir: string, baseDir: string, policy: Model, extra: (tmp: string) => void): void {
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  policy.save(tmp);
+  savePolicy(tmp, policy, baseDir);
   copySideFiles(baseDir, tmp);
   extra(tmp);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -186,7 +186,9 @@ export function describeConfig(): string[] {
     const [section, field] = key.split('.') as [SectionName, string];
     const leaf = sectionShape(section)[field]!;
     const def = leaf.def as { type: string; defaultValue?: unknown };
-    const shown = def.type === 'default' ? JSON.stringify(def.defaultValue) : '(required)';
+    // a nested section (rollout.engine) is filled from its own fields' defaults
+    const shown = def.type === 'default' ? JSON.stringify(def.defaultValue)
+      : def.type === 'prefault' ? JSON.stringify((leaf as unknown as { parse(v: unknown): unknown }).parse(undefined)) : '(required)';
     return `${key.padEnd(26)} ${shown.padEnd(14)} ${leaf.description ?? ''}`;
   });
 }

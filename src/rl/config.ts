@@ -5,11 +5,20 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { SAMPLING_RULES } from '../sample/params.js';
+import { LORA_MODULES, DEFAULT_LORA } from '../model/lora.js';
 
 const posInt = () => z.int().min(1);
 const share = () => z.number().min(0).max(1);
 /** A sampling setting, checked by the sampler's own rule (one range per setting). */
 const sampling = (field: keyof typeof SAMPLING_RULES) => z.number().refine(SAMPLING_RULES[field].ok, SAMPLING_RULES[field].want);
+
+export const LoraConfig = z.strictObject({
+  r: posInt().default(DEFAULT_LORA.r).describe('adapter rank [PEFT LoraConfig.r]'),
+  alpha: z.number().gt(0).default(DEFAULT_LORA.alpha).describe('scaling alpha/r (rslora: alpha/√r) [PEFT lora_alpha]'),
+  dropout: z.number().min(0).max(0, 'only 0 is supported (PEFT\'s default)').default(0).describe('dropout on the adapter input [PEFT lora_dropout]'),
+  target_modules: z.array(z.enum(LORA_MODULES)).min(1).default([...DEFAULT_LORA.targetModules]).describe('Linear layers that get an adapter [PEFT default for Llama/Qwen: q_proj, v_proj]'),
+  rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha/√r [PEFT use_rslora]'),
+});
 
 export const ModelConfig = z.strictObject({
   path: z.string().min(1).describe('model folder: config.json, tokenizer, *.safetensors [required]'),
@@ -17,6 +26,8 @@ export const ModelConfig = z.strictObject({
   system_prompt: z.string().nullable().default(null).describe("system message; null = the template's default (Qwen2.5-Math adds its \\boxed{} instruction) [TTRL.md: Prompt]"),
   prompt_suffix: z.string().default('').describe('text appended to every question [ttrl; the TTRL data holds only the question]'),
   precision: z.enum(['auto', 'bf16', 'fp32']).default('auto').describe('matrix products in bf16 (fp32 sums, fp32 master weights and optimizer) or fp32; auto = bf16 where the CPU has bf16 matrix units [ttrl; verl trains in bf16]'),
+  lora: LoraConfig.nullable().default(null).describe('train a LoRA adapter on the frozen base instead of every weight; e.g. {r: 16, alpha: 32, target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]} [ttrl; PEFT names]'),
+  enable_thinking: z.boolean().nullable().default(null).describe("Qwen3's thinking switch, passed to the chat template; null = the template's default (Qwen3: on) [ttrl; apply_chat_template's enable_thinking]"),
 });
 
 export const DataConfig = z.strictObject({
@@ -31,6 +42,16 @@ export const DataConfig = z.strictObject({
   max_prompt_len: posInt().default(1024).describe('prompt tokens at most; longer prompts are an error [TTRL.md: 512 AIME, 1024 AMC]'),
 });
 
+export const RolloutEngineConfig = z.strictObject({
+  kind: z.enum(['local', 'openai']).default('local').describe('local: the policy samples in process; openai: OpenAI-compatible servers sample (docs/serving.md)'),
+  urls: z.array(z.url({ protocol: /^https?$/ })).default([]).describe('server base URLs as OpenAI clients take them, e.g. http://127.0.0.1:8000/v1'),
+  model: z.string().min(1).nullable().default(null).describe('the model name the servers serve; null = model.path'),
+  weight_sync: z.enum(['disk', 'lora', 'none']).default('disk').describe('after each update: disk = write the (merged) weights and call /update_weights_from_disk; lora = write the adapter and load it (vLLM /v1/load_lora_adapter, else /update_weights_from_disk); none = never'),
+  max_inflight: posInt().default(8).describe('requests (one prompt, n_votes samples each) in flight over all servers'),
+  timeout_s: z.number().gt(0).default(600).describe('seconds one request may take before it is retried elsewhere'),
+  retries: z.int().min(0).default(4).describe('retries of a failed request (on any server, with back-off) before the run stops'),
+});
+
 export const RolloutConfig = z.strictObject({
   n_votes: posInt().default(64).describe('responses sampled per prompt; all vote and all are rewarded [TTRL.md: N]'),
   n_train: posInt().default(32).describe('responses per prompt kept for the update [TTRL.md: M]'),
@@ -40,6 +61,8 @@ export const RolloutConfig = z.strictObject({
   top_k: sampling('topK').default(0).describe("top-k sampling; 0 = off (vLLM's -1) [verl rollout default]"),
   min_p: sampling('minP').default(0).describe('min-p sampling; 0 = off [vLLM default]'),
   max_response_len: posInt().default(3072).describe('response tokens at most; longer ones are truncated [TTRL.md]'),
+  engine: RolloutEngineConfig.prefault({}).describe('where responses are sampled: in process, or on inference servers (vLLM, SGLang, ttrl serve) [ttrl; verl rollout servers]'),
+  adaptive_votes: z.boolean().default(false).describe('draw votes in waves of 8 and stop a prompt once more votes cannot change its update, or a full wave is unanimous (src/rl/vote-stop.ts); false = all n_votes, as the paper [ttrl, not in the paper]'),
 });
 
 export const RewardConfig = z.strictObject({
@@ -139,9 +162,17 @@ function crossChecks(c: RawConfig, ctx: z.RefinementCtx): void {
   }
   if (c.optim.min_lr > 0 && c.optim.schedule !== 'cosine') fail('optim.min_lr', "applies only to optim.schedule=cosine");
   if (c.optim.min_lr > c.optim.lr) fail('optim.min_lr', `must be ≤ optim.lr (${c.optim.min_lr} > ${c.optim.lr})`);
+  const eng = c.rollout.engine;
+  if (eng.kind === 'openai' && eng.urls.length === 0) fail('rollout.engine', 'kind openai needs urls: [http://HOST:PORT/v1, ...]');
+  if (eng.kind === 'openai' && eng.weight_sync === 'lora' && c.model.lora === null) fail('rollout.engine', "weight_sync 'lora' sends the trained adapter: it needs model.lora (or use disk)");
   if (c.rollout.temperature === 0 && c.rollout.n_votes > 1 && c.reward.mode !== 'none') {
     fail('rollout.temperature', 'greedy rollouts make all votes identical; use a temperature > 0 (TTRL: 1.0)');
   }
+  if (c.rollout.adaptive_votes && (c.reward.mode !== 'ttrl' || c.reward.min_vote_share > 0)) {
+    fail('rollout.adaptive_votes', 'stops on the majority label: needs reward.mode=ttrl and reward.min_vote_share=0');
+  }
+  // a server's request seed names sample 0 of a stream: it cannot start a prompt's responses at a later wave
+  if (c.rollout.adaptive_votes && eng.kind !== 'local') fail('rollout.adaptive_votes', 'needs rollout.engine.kind=local (remote engines draw all n_votes)');
   if (c.run.episodes === null && presetEpisodes(c.data.path) === null) {
     const names = EPISODE_PRESETS.map((p) => `${p.name} ${p.episodes}`).join(', ');
     fail('run.episodes', `no preset for data file '${path.basename(c.data.path)}' (presets: ${names}); set run.episodes`);

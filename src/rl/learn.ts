@@ -33,6 +33,12 @@ export function buildTrainSamples(promptIds: number[][], responses: readonly Res
   }));
 }
 
+/** The responses of prompt `i` that step `step`'s update keeps (indices into its nVotes responses). */
+export function keptIndices(plan: RunPlan, step: number, i: number): number[] {
+  const { nVotes, nTrain, select } = plan.rollout;
+  return selectForTraining(nVotes, nTrain, select, new Rng(plan.seed, step, i, SELECT_STREAM));
+}
+
 export interface Learner { policy: Model; ref: Model | null; opt: Optimizer }
 
 /**
@@ -43,8 +49,8 @@ export interface Learner { policy: Model; ref: Model | null; opt: Optimizer }
 export function learnStep(l: Learner, promptIds: readonly number[][], indices: readonly number[], responses: readonly Response[][],
                           groups: readonly GroupResult[], plan: RunPlan, step: number, lr: number): UpdateStats | null {
   if (!plan.reward.trains) return null;
-  const { nVotes, nTrain, select } = plan.rollout;
-  const keep = indices.map((i) => selectForTraining(nVotes, nTrain, select, new Rng(plan.seed, step, i, SELECT_STREAM)));
+  // adaptive voting may stop a prompt before all its votes: only drawn responses can be kept
+  const keep = indices.map((i, p) => keptIndices(plan, step, i).filter((j) => j < responses[p]!.length));
   const samples = buildTrainSamples(indices.map((i) => promptIds[i]!), responses, groups, keep, plan.advantage.options, plan.advantage.eps);
   if (!samples.length) return null;
   l.policy.freeScratch();  // the rollout's scratch is not needed while training

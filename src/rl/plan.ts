@@ -10,6 +10,7 @@ import { stopIds } from '../tokenizer/eos.js';
 import { resolveSampling, type SamplingParams } from '../sample/params.js';
 import type { OptimConfig } from '../train/optim.js';
 import type { PrecisionSetting } from '../tensor/index.js';
+import type { LoraSpec } from '../model/lora.js';
 import { deriveSeed } from '../util/rng.js';
 import { ADVANTAGE_OPTIONS, type AdvantageOptions } from './advantage.js';
 import type { TrainConfig } from './config.js';
@@ -18,6 +19,7 @@ import type { LrSchedule } from './schedule.js';
 import type { EvalSettings } from './evaluate.js';
 import type { MiniBatchInfo, UpdateConfig } from './update.js';
 import { REWARD_MODES, type RewardMode } from './reward.js';
+import type { RemoteSettings } from './remote.js';
 
 /** Salt of the evaluation's sampling streams: every evaluation of a run (and the demo's base) draws the same. */
 const EVAL_STREAM = 0xe7a1;
@@ -43,7 +45,11 @@ export interface RunPlan {
     /** Responses per prompt kept for the update (M), and which. */
     nTrain: number;
     select: 'first' | 'random';
+    /** Draw votes in waves and stop a prompt early (src/rl/vote-stop.ts); false = all nVotes. */
+    adaptiveVotes: boolean;
     sampling: SamplingParams;
+    /** Inference servers that sample instead of the policy (rollout.engine kind openai), or null: in process. */
+    remote: RemoteSettings | null;
   };
   /** trains: whether the policy is updated (reward.mode none is the no-update baseline). */
   reward: { mode: RewardMode; minVoteShare: number; trains: boolean };
@@ -53,12 +59,14 @@ export interface RunPlan {
   /** Whether a frozen reference model is loaded (KL in the loss, and there are updates). */
   reference: boolean;
   optimizer: OptimConfig;
+  /** Train a LoRA adapter on the frozen base (null: every weight trains). */
+  lora: LoraSpec | null;
   schedule: LrSchedule;
   eval: { every: number; atStart: boolean; settings: EvalSettings };
   checkpoint: { every: number; keep: number };
 }
 
-/** The run's precision setting (read before the models load, so also used by the trainer directly). */
+/** The run's precision setting (also read by the demo's evaluation of its base). */
 export function precisionOf(cfg: TrainConfig): PrecisionSetting {
   return cfg.model.precision;
 }
@@ -119,16 +127,21 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
         mode: cfg.model.chat_template ? 'chat' : 'raw',
         ...(cfg.model.system_prompt !== null ? { system: cfg.model.system_prompt } : {}),
         suffix: cfg.model.prompt_suffix,
+        thinking: cfg.model.enable_thinking,
       },
       maxLen: cfg.data.max_prompt_len,
     },
     data: { perStep: cfg.data.prompts_per_step, shuffle: cfg.data.shuffle, dropLast: cfg.data.drop_last, episodes: cfg.run.episodes },
     steps: { perEpoch, total, last: Math.min(total, maxSteps) },
     rollout: {
-      nVotes: r.n_votes, nTrain: r.n_train, select: r.train_select,
+      nVotes: r.n_votes, nTrain: r.n_train, select: r.train_select, adaptiveVotes: r.adaptive_votes,
       sampling: resolveSampling({
         temperature: r.temperature, topP: r.top_p, topK: r.top_k, minP: r.min_p, maxNewTokens: r.max_response_len, eosIds,
       }, 'rollout'),
+      remote: r.engine.kind === 'local' ? null : {
+        urls: r.engine.urls, model: r.engine.model ?? cfg.model.path, weightSync: r.engine.weight_sync,
+        maxInflight: r.engine.max_inflight, timeoutMs: r.engine.timeout_s * 1000, retries: r.engine.retries,
+      },
     },
     reward: { mode: cfg.reward.mode, minVoteShare: cfg.reward.min_vote_share, trains: REWARD_MODES[cfg.reward.mode].trains },
     advantage: { options: advantageOptionsOf(cfg), eps: cfg.algorithm.adv_eps },
@@ -140,6 +153,8 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
     },
     reference: cfg.algorithm.kl_coef !== 0 && REWARD_MODES[cfg.reward.mode].trains,
     optimizer: { kind: 'adamw', beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weight_decay },
+    lora: cfg.model.lora && { r: cfg.model.lora.r, alpha: cfg.model.lora.alpha, dropout: cfg.model.lora.dropout,
+      targetModules: cfg.model.lora.target_modules, rslora: cfg.model.lora.rslora },
     schedule: lrScheduleOf(cfg, total),
     eval: {
       every: e.every, atStart: e.at_start,

@@ -13,7 +13,7 @@ export const STEP_FIELDS = [
   'epoch', 'time', 'reward_mean', 'label_acc', 'reward_acc', 'rollout_pass1', 'rollout_maj', 'rollout_passn',
   'vote_share', 'num_classes', 'no_answer_frac', 'prompts_used', 'resp_len_mean', 'resp_len_max', 'truncated_frac',
   'entropy', 'kl', 'clip_frac', 'grad_norm', 'lr', 'loss', 'pg_loss', 'ppo_kl', 't_rollout', 't_grade', 't_update',
-  'tokens_per_s',
+  'tokens_per_s', 'rollout_tokens', 'votes_mean',
 ] as const;
 export type StepField = (typeof STEP_FIELDS)[number];
 
@@ -48,6 +48,8 @@ export function stepRecord(step: number, epoch: number, responses: readonly Resp
     lr, loss: upd?.loss ?? null, pg_loss: upd?.pgLoss ?? null, ppo_kl: upd?.ppoKl ?? null,
     t_rollout: t.rollout, t_grade: t.grade, t_update: t.update,
     tokens_per_s: newTokens / Math.max(1e-9, t.rollout),
+    // responses drawn per prompt: n_votes, or fewer with adaptive voting
+    rollout_tokens: newTokens, votes_mean: all.length / Math.max(1, responses.length),
   };
 }
 

@@ -6,14 +6,18 @@
 // RolloutEngine; the trainer calls it through `rollout` and never looks inside.
 import type { Model } from '../model/model.js';
 import { sampleBatch, type SamplingParams, type SampleProgress } from '../sample/index.js';
+import { gradeGroup } from '../grade/index.js';
 import { deriveSeed } from '../util/rng.js';
+import { keptIndices } from './learn.js';
 import type { RunPlan } from './plan.js';
+import { voteStopReason } from './vote-stop.js';
 
 /** One sampled response: token ids, text, rollout log-probs (log softmax(logits/T) of each token), cut off? */
 export interface Response { ids: number[]; text: string; logprobs: number[]; truncated: boolean }
 
-/** n responses for one prompt; `key` names its random streams (the prompt's index in the data). */
-export interface RolloutRequest { ids: number[]; n: number; key: number }
+/** n responses for one prompt; `key` names its random streams (the prompt's index in the data); they are
+ *  its responses first, first + 1, ... (default 0: an engine must honour it for adaptive voting). */
+export interface RolloutRequest { ids: number[]; n: number; key: number; first?: number }
 
 export interface RolloutHooks {
   /** Samples done so far, for progress bars. */
@@ -23,6 +27,8 @@ export interface RolloutHooks {
 /** Draws responses[r][j] for every request r in request order; `seed` is the step's seed. */
 export interface RolloutEngine {
   generate(requests: RolloutRequest[], sampling: SamplingParams, seed: number, hooks: RolloutHooks): Promise<Response[][]>;
+  /** The policy after `step` updates is the one to sample from next (remote engines send it to their servers). */
+  sync?(policy: Model, step: number): Promise<void>;
 }
 
 type Decode = (ids: number[]) => string;
@@ -44,9 +50,34 @@ export function rolloutSeed(plan: RunPlan, step: number): number {
   return deriveSeed(plan.seed, step);
 }
 
-/** The rollout of one step: plan.rollout.nVotes responses for each prompt index in `indices`. */
-export function rollout(engine: RolloutEngine, promptIds: readonly number[][], indices: readonly number[], plan: RunPlan,
-                        step: number, hooks: RolloutHooks = {}): Promise<Response[][]> {
-  const requests = indices.map((i) => ({ ids: promptIds[i]!, n: plan.rollout.nVotes, key: i }));
-  return engine.generate(requests, plan.rollout.sampling, rolloutSeed(plan, step), hooks);
+/** Votes drawn per prompt and round with adaptive voting. */
+export const VOTE_WAVE = 8;
+
+/**
+ * The rollout of one step: plan.rollout.nVotes responses for each prompt index in `indices`, or with
+ * adaptive voting as many as each prompt needs (responses[p].length ≤ nVotes; its first ones, so every
+ * response is the one fixed voting would have drawn).
+ */
+export async function rollout(engine: RolloutEngine, promptIds: readonly number[][], indices: readonly number[], plan: RunPlan,
+                              step: number, hooks: RolloutHooks = {}): Promise<Response[][]> {
+  const { nVotes, sampling, adaptiveVotes } = plan.rollout, seed = rolloutSeed(plan, step);
+  if (!adaptiveVotes) {
+    return engine.generate(indices.map((i) => ({ ids: promptIds[i]!, n: nVotes, key: i })), sampling, seed, hooks);
+  }
+  const wave = Math.min(VOTE_WAVE, nVotes), out: Response[][] = indices.map(() => []);
+  // the update keeps these leading responses: a prompt is drawn at least that far before it may stop as decided
+  const mustDraw = indices.map((i) => Math.max(0, ...keptIndices(plan, step, i).map((j) => j + 1)));
+  let open = indices.map((_, p) => p), before = 0;
+  while (open.length) {
+    const reqs = open.map((p) => ({ ids: promptIds[indices[p]!]!, n: Math.min(wave, nVotes - out[p]!.length), key: indices[p]!, first: out[p]!.length }));
+    const total = before + reqs.reduce((a, q) => a + q.n, 0);
+    const got = await engine.generate(reqs, sampling, seed, {
+      onProgress: (q) => hooks.onProgress?.({ samplesDone: before + q.samplesDone, samplesTotal: total }),
+    });
+    before = total;
+    open.forEach((p, r) => out[p]!.push(...got[r]!));
+    open = open.filter((p) => out[p]!.length < nVotes &&
+      voteStopReason(gradeGroup(out[p]!.map((x) => x.text)).classOf, nVotes, mustDraw[p]!, wave) === null);
+  }
+  return out;
 }

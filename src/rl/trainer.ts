@@ -8,25 +8,24 @@
 // checkpoint replays exactly the steps an uninterrupted run would have taken (weights bit-identical).
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadModel } from '../model/model.js';
+import { readConfig } from '../model/config.js';
 import type { Backend } from '../tensor/backend.js';
-import { cpu } from '../tensor/cpu.js';
-import { backendAt } from '../tensor/index.js';
 import { loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
 import { loadLabeled, loadPrompts, type LabeledExample, type PromptOnly } from '../data/dataset.js';
 import { iterateBatches, type Batch } from '../data/batches.js';
-import { Optimizer } from '../train/optim.js';
 import { writeFileAtomic } from '../model/params.js';
 import { Progress } from '../util/progress.js';
 import { TtrlError } from '../util/errors.js';
 import { dumpConfig } from './config-io.js';
 import type { TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
-import { buildRunPlan, precisionOf, type RunPlan } from './plan.js';
+import { buildRunPlan, type RunPlan } from './plan.js';
 import { localEngine, rollout, type RolloutEngine } from './rollout.js';
+import { OpenAIEngine } from './remote.js';
 import { REWARD_MODES, rewardStep } from './reward.js';
 import { goldDiagnostics } from './diagnostics.js';
 import { learnStep, type Learner } from './learn.js';
+import { openLearner } from './learner.js';
 import { stepRecord, stepLogLine, type StepLine } from './record.js';
 import { lastCheckpoint, readRunState, saveCheckpoint, saveFinal, truncateMetrics, type RunState } from './checkpoint.js';
 import { evaluate, type EvalPrompt, type EvalResult } from './evaluate.js';
@@ -113,19 +112,16 @@ async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
   }
   writeFileAtomic(path.join(runDir, 'config.yaml'), dumpConfig(cfg));
 
-  const be = backendAt(o.backend ?? cpu(), precisionOf(cfg));
-  const policy = loadModel(ckpt ?? cfg.model.path, be);
-  const plan = buildRunPlan(cfg, { tok, model: policy.cfg }, prompts.length, o.maxSteps);
-  const ref = plan.reference ? loadModel(cfg.model.path, be) : null;
-  ref?.freeze();
-  const opt = new Optimizer(policy.params, plan.optimizer, policy.be);
-  if (ckpt) opt.load(ckpt);
+  const plan = buildRunPlan(cfg, { tok, model: readConfig(cfg.model.path) }, prompts.length, o.maxSteps);
+  const { policy, ref, opt } = openLearner(plan, cfg.model.path, ckpt, o.backend);
   const decode = (ids: number[]): string => tok.decode(ids, { skipSpecial: true });
   return {
     cfg, plan, runDir, metricsFile, log, quiet: o.quiet ?? false, prompts, goldById, decode, policy, ref, opt, state,
     promptIds: prompts.map((p, i) => promptIdsOf(tok, plan, p.prompt, `${cfg.data.path} #${i} (${p.id})`)),
     evalPrompts: labeled?.map((x, i) => ({ ids: promptIdsOf(tok, plan, x.prompt, `eval #${i}`), answer: x.answer })) ?? [],
-    engine: localEngine(policy, decode),
+    engine: plan.rollout.remote
+      ? new OpenAIEngine(plan.rollout.remote, policy, path.join(runDir, 'rollout-weights'), cfg.model.path, log)
+      : localEngine(policy, decode),
   };
 }
 
@@ -157,6 +153,7 @@ async function trainStep(run: Run, batch: Batch): Promise<StepLine> {
   const t2 = performance.now();
   const lr = lrAt(batch.step, plan.schedule);
   const upd = learnStep(run, run.promptIds, idx, responses, groups, plan, step, lr);
+  if (upd) await run.engine.sync?.(run.policy, step);
   const t3 = performance.now();
   const rec = stepRecord(step, batch.epoch, responses, groups, diag, upd, lr,
     { rollout: (t1 - t0) / 1000, grade: (t2 - t1) / 1000, update: (t3 - t2) / 1000 });
@@ -181,6 +178,7 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
   let lastEval: EvalResult | null = null;
   try {
     if (run.state.step === 0 && plan.eval.atStart) lastEval = runEval(run, 0);
+    await run.engine.sync?.(run.policy, run.state.step);  // remote servers start from this run's weights
     for (const batch of iterateBatches(run.prompts.length, plan.data.perStep, plan.seed, plan.data.dropLast, plan.data.episodes,
       { start: run.state.cursor, shuffle: plan.data.shuffle })) {
       if (batch.step >= plan.steps.last || stop) break;

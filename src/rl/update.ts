@@ -106,8 +106,10 @@ export function policyUpdate(policy: Model, ref: Model | null, opt: Optimizer, s
       const micro = mini.slice(u0, u0 + cfg.microBatch);
       const { batch, starts, R } = packSamples(micro);
       const B = micro.length, T = batch.T;
-      const st = policy.forward(batch, { entropy: true, temperature: cfg.temperature, checkpoint: cfg.checkpoint });
+      // The reference first: a LoRA policy's reference is its own base (Model.baseView), which shares scratch
+      // memory with it, so the policy's activations must be the last ones written before backward.
       const refLp = useRef ? ref!.forward(batch, { temperature: cfg.temperature }).logprobs : null;
+      const st = policy.forward(batch, { entropy: true, temperature: cfg.temperature, checkpoint: cfg.checkpoint });
       const mask = new Float64Array(B * R), oldLogp = new Float64Array(B * R), adv = new Float64Array(B * R);
       micro.forEach((s, b) => s.respIds.forEach((_, j) => {
         mask[b * R + j] = 1; oldLogp[b * R + j] = s.oldLogp[j]!; adv[b * R + j] = s.advantage;
@@ -128,7 +130,7 @@ export function policyUpdate(policy: Model, ref: Model | null, opt: Optimizer, s
       sums.clipFrac += res.clipFrac * w; sums.clipFracLower += res.clipFracLower * w; sums.ppoKl += res.ppoKl * w;
       tokens += w;
     }
-    const gn = clipGradNorm(policy.params, policy.be, cfg.gradClip);
+    const gn = clipGradNorm(opt.params, policy.be, cfg.gradClip);  // what the optimizer trains (a LoRA adapter's tensors)
     if (!Number.isFinite(gn)) throw new TtrlError(`gradient norm is ${gn} at optimizer step ${opt.t + 1}; lower optim.lr`);
     opt.step(cfg.lr);
     sums.gradNorm += gn; steps++;

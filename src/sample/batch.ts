@@ -2,7 +2,7 @@
 // (scheduler.ts: shared prompt prefill, continuous batching, per-sample random streams) and stepped until
 // done. The server (src/serve) drives the same Scheduler with requests that arrive over time.
 //
-// Reproducibility. Sample j of request r draws from new Rng(seed, key, j), where seed is the request's own
+// Reproducibility. Sample j of request r draws from new Rng(seed, key, first + j), where seed is the request's own
 // seed when it has one, else the run seed, and key its key (default r): it does not depend on the batch.
 import type { Model } from '../model/model.js';
 import { TtrlError } from '../util/errors.js';
@@ -20,6 +20,9 @@ export interface SampleRequest {
   key?: number;
   /** Its own seed instead of the run seed (SampleOptions.seed), e.g. one derived per prompt. */
   seed?: number;
+  /** Number of its first sample (default 0): sample j draws from stream (seed, key, first + j), so a
+   *  prompt's samples can be drawn over several calls and still be the samples of one call. */
+  first?: number;
 }
 
 export interface SampleOptions {
@@ -58,7 +61,7 @@ export function sampleBatch(model: Model, requests: SampleRequest[], params: Par
   const results = requests.map((q) => new Array<Sample>(Math.max(0, q.n)));
   const { onText } = opts;
   requests.forEach((q, r) => sched.submit({
-    ids: q.ids, n: q.n, params: p, seed: q.seed ?? opts.seed ?? 0, key: q.key ?? r, decoder: opts.decoder ?? null,
+    ids: q.ids, n: q.n, params: p, seed: q.seed ?? opts.seed ?? 0, key: q.key ?? r, first: q.first, decoder: opts.decoder ?? null,
     onText: onText ? (j, delta) => onText(r, j, delta) : undefined,
     onSample: (j, s) => { results[r]![j] = s; },
   }, `sampling: request ${r}`));

@@ -1,4 +1,6 @@
 // Drawing one token from one logits row: temperature, top-k, top-p, min-p, inverse-CDF with one uniform.
+// This is the reference: the sampler draws through Backend.sampleRows (native/cpu/sample.cc), which must
+// return the same token and log-prob bit for bit (test/sample/native.test.ts).
 //
 // V = vocabulary size. Everything here is a pure function of (row, policy, u) plus reusable scratch, so a
 // sample's tokens depend only on its logits and its own random stream, never on the rest of the batch.

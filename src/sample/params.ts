@@ -1,17 +1,9 @@
 // Sampling settings: one typed interface, defaults with where they come from, and one validator.
 import { TtrlError } from '../util/errors.js';
+import type { TokenPolicy } from '../tensor/backend.js';
 
 /** How each token is drawn from a logits row (the per-token policy; see kernel.ts for the exact rules). */
-export interface TokenPolicy {
-  /** 0 = greedy (argmax). Otherwise logits are divided by it before softmax. */
-  temperature: number;
-  /** Nucleus mass in (0, 1]; 1 = off. */
-  topP: number;
-  /** Keep the k most probable tokens (ties at the k-th value kept too); 0 = off. */
-  topK: number;
-  /** Drop tokens whose probability is below minP × the top probability; 0 = off. */
-  minP: number;
-}
+export type { TokenPolicy };
 
 /** Everything that decides a completion besides the prompt and its random stream. */
 export interface SamplingParams extends TokenPolicy {

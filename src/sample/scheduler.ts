@@ -12,18 +12,21 @@
 // queue can have a prefix slot waiting for free slots, so at most one slot is ever held by a prefix alone.
 // With a single slot that slot is taken over and the prompt is prefilled again for its next sample.
 //
-// Reproducibility. Sample j of a job draws from its own stream new Rng(seed, key, j), one uniform per
+// Reproducibility. Sample j of a job draws from its own stream new Rng(seed, key, first + j), one uniform per
 // token, and its first token comes from its prompt's own prefill logits; so a sample does not depend on which
 // other samples share its batch, its slot, or its prefill (up to float rounding in the batched matmuls, far
 // below the gap between tokens in practice: the tests compare tokens exactly).
+// Per step, the logits stay on the backend, which draws all rows sharing settings in one call
+// (Backend.sampleRows); the host sees only B token ids and log-probs, in arrays allocated once.
 //
 // Holding. With `hold` set, no new job starts (jobs already started finish their samples); once busy() is
 // false the model can be swapped (setModel) with no sample ever mixing two sets of weights.
 import type { Model } from '../model/model.js';
 import { KVCache } from '../model/kvcache.js';
+import type { Buf, Draws, Ints } from '../tensor/backend.js';
 import { Rng } from '../util/rng.js';
 import { TtrlError } from '../util/errors.js';
-import { drawToken, topLogprobs, KernelScratch, type TopLogprob } from './kernel.js';
+import { topLogprobs, type TopLogprob } from './kernel.js';
 import type { SamplingParams } from './params.js';
 import { CompletionText, type TokenDecoder } from './text.js';
 
@@ -65,9 +68,10 @@ export interface Job {
   n: number;
   /** Resolved settings (resolveSampling). */
   params: SamplingParams;
-  /** Sample j draws from new Rng(seed, key, j). */
+  /** Sample j draws from new Rng(seed, key, first + j). */
   seed: number;
   key: number;
+  first?: number;
   /** Turns ids into text; needed for stop strings. Without it every text is null. */
   decoder: TokenDecoder | null;
   /** Report this many most likely tokens per position in Sample.top (default 0: none). */
@@ -124,9 +128,14 @@ export class Scheduler {
   private nextSample = 0;
   /** The head job's prefilled prompt while some of its samples wait for a slot. */
   private prefix: Prefill | null = null;
-  /** (V) logits after each prefilled prompt: the first-token distribution of all its samples. */
-  private readonly firstLogits = new Map<Queued, Float32Array>();
-  private readonly scratch: KernelScratch;
+  /** (V) logits after each prefilled prompt, on the backend: the first-token distribution of its samples. */
+  private readonly firstLogits = new Map<Queued, Buf>();
+  /** Per-step inputs and outputs, one entry per slot: slots, last ids, logits rows, uniforms, draws. */
+  private readonly stepSlots: Int32Array;
+  private readonly stepIds: Int32Array;
+  private readonly rows: Int32Array;
+  private readonly u: Float64Array;
+  private readonly draws: Draws;
   private readonly share: boolean;
   private readonly prog: SampleProgress;
   private readonly t0 = now();
@@ -135,7 +144,9 @@ export class Scheduler {
     if (!(Number.isInteger(opts.slots) && opts.slots >= 1)) throw new TtrlError(`sampling: slots = ${opts.slots} must be an integer >= 1`);
     this.cache = new KVCache(model.cfg, model.be, opts.slots, opts.capacity);
     this.free = Array.from({ length: opts.slots }, (_, i) => opts.slots - 1 - i);  // pop() hands out slot 0 first
-    this.scratch = new KernelScratch(model.cfg.vocabSize);
+    const n = opts.slots;
+    [this.stepSlots, this.stepIds, this.rows, this.u] = [new Int32Array(n), new Int32Array(n), new Int32Array(n), new Float64Array(n)];
+    this.draws = { tokens: new Int32Array(n), logprobs: new Float64Array(n) };
     this.share = opts.sharePrefix ?? true;
     this.prog = { samplesDone: 0, samplesTotal: 0, newTokens: 0, prefillTokens: 0, prefillMs: 0, decodeMs: 0, sampleMs: 0, elapsedMs: 0 };
   }
@@ -203,7 +214,7 @@ export class Scheduler {
       if (admits.length === 0 && prefills.length === 0) return;
       this.prefill(prefills);
       for (const a of admits) if (a.copyFrom >= 0) this.cache.copySlot(a.copyFrom, a.slot);
-      for (const a of admits) this.start(a);
+      this.startAll(admits);
       for (const q of this.firstLogits.keys()) if (this.prefix?.q !== q) this.firstLogits.delete(q);
     }
   }
@@ -286,53 +297,76 @@ export class Scheduler {
         for (let t = 0; t < prompt.length; t++) { ids[b * T + off + t] = prompt[t]!; mask[b * T + off + t] = 1; }
       });
       const t0 = now();
-      const logits = this.model.step(this.cache, Int32Array.from(chunk, (c) => c.slot), ids, T, padded ? mask : undefined);
-      chunk.forEach(({ q }, b) => this.firstLogits.set(q, logits.slice(b * V, (b + 1) * V)));
+      const be = this.model.be;
+      const logits = this.model.stepLogits(this.cache, Int32Array.from(chunk, (c) => c.slot), ids, T, padded ? mask : undefined);
+      chunk.forEach(({ q }, b) => { const first = be.alloc(V); be.copy(first, be.view(logits, b * V, V)); this.firstLogits.set(q, first); });
       this.prog.prefillMs += now() - t0;
       this.prog.prefillTokens += B * T;
       i += k;
     }
   }
 
-  /** A sample enters its slot: its first token comes from its prompt's prefill logits. */
-  private start(a: Admit): void {
-    const { decoder, onText, params, seed, key, topLogprobs: k } = a.q.job;
-    const text = decoder && (params.stopStrings.length > 0 || onText) ? new CompletionText(decoder, params.stopStrings) : null;
-    const seq: Seq = { q: a.q, j: a.j, slot: a.slot, rng: new Rng(seed, key, a.j), ids: [], logprobs: [], top: k ? [] : null, text, shown: 0 };
-    if (!this.extend(seq, this.firstLogits.get(a.q)!)) this.active.push(seq);
+  /** Samples enter their slots; each draws its first token from its prompt's prefill logits (one call per job). */
+  private startAll(admits: Admit[]): void {
+    for (let i = 0; i < admits.length;) {
+      const q = admits[i]!.q, { decoder, onText, params, seed, key, topLogprobs: k } = q.job, first = q.job.first ?? 0;
+      const seqs: Seq[] = [];
+      for (; i < admits.length && admits[i]!.q === q; i++) {
+        const text = decoder && (params.stopStrings.length > 0 || onText) ? new CompletionText(decoder, params.stopStrings) : null;
+        seqs.push({ q, j: admits[i]!.j, slot: admits[i]!.slot, rng: new Rng(seed, key, first + admits[i]!.j), ids: [], logprobs: [], top: k ? [] : null, text, shown: 0 });
+      }
+      const t0 = now();
+      this.rows.fill(0, 0, seqs.length);
+      this.draw(this.firstLogits.get(q)!, seqs, 0, seqs.length, this.rows);
+      this.prog.sampleMs += now() - t0;
+    }
   }
 
   // ---- decoding ------------------------------------------------------------------------------------------
-  /** One forward over every running sample's last token, then one draw per row. */
+  /** One forward over every running sample's last token, then the draws. */
   private decodeStep(): void {
-    const V = this.model.cfg.vocabSize, rows = this.active;
-    const slots = Int32Array.from(rows, (s) => s.slot);
-    const ids = Int32Array.from(rows, (s) => s.ids[s.ids.length - 1]!);
+    const rows = this.active, B = rows.length;
+    for (let b = 0; b < B; b++) { this.stepSlots[b] = rows[b]!.slot; this.stepIds[b] = rows[b]!.ids[rows[b]!.ids.length - 1]!; }
     const t0 = now();
-    const logits = this.model.step(this.cache, slots, ids, 1);  // (B, V), scratch: read before the next step
-    this.prog.decodeMs += now() - t0;
-    this.active = rows.filter((s, b) => !this.extend(s, logits.subarray(b * V, (b + 1) * V)));
+    const logits = this.model.stepLogits(this.cache, this.stepSlots.subarray(0, B), this.stepIds.subarray(0, B), 1);
+    const t1 = now();
+    this.prog.decodeMs += t1 - t0;
+    this.active = [];
+    // rows of one job share its settings; offline every job shares one settings object, so one call
+    for (let b0 = 0, b1 = 1; b0 < B; b0 = b1, b1 = b0 + 1) {
+      while (b1 < B && rows[b1]!.q.job.params === rows[b0]!.q.job.params) b1++;
+      for (let b = b0; b < b1; b++) this.rows[b - b0] = b;
+      this.draw(logits, rows, b0, b1, this.rows);
+    }
+    this.prog.sampleMs += now() - t1;
     this.opts.onProgress?.(this.progress());
   }
 
-  /** Draw the next token of seq from its logits row (V); returns true when the sample finished. */
-  private extend(seq: Seq, row: Float32Array): boolean {
-    const t0 = now(), p = seq.q.job.params;
-    const d = drawToken(row, p, seq.rng.next(), this.scratch);
-    seq.ids.push(d.token);
-    seq.logprobs.push(d.logprob);
-    if (seq.top) seq.top.push(topLogprobs(row, p.temperature, seq.q.job.topLogprobs!));
-    this.prog.newTokens++;
-    let done = true;
-    if (seq.q.eos.has(d.token)) this.finish(seq, 'eos', -1);
-    else {
-      const stopAt = seq.text ? seq.text.push(seq.ids) : -1;
-      if (stopAt >= 0) this.finish(seq, 'stop', stopAt);
-      else if (seq.ids.length >= p.maxNewTokens) this.finish(seq, 'length', -1);
-      else { done = false; this.stream(seq, seq.text?.safeLength() ?? 0, null); }
+  /** Draw the next token of seqs[b0..b1) (seqs[b] from logits row rows[b − b0]), all with seqs[b0]'s settings,
+   *  and extend them; the ones still running join the active list. */
+  private draw(logits: Buf, seqs: Seq[], b0: number, b1: number, rows: Ints): void {
+    const n = b1 - b0, p = seqs[b0]!.q.job.params, V = this.model.cfg.vocabSize, be = this.model.be;
+    for (let b = 0; b < n; b++) this.u[b] = seqs[b0 + b]!.rng.next();
+    be.sampleRows(logits, V, n, rows.subarray(0, n), p, this.u, this.draws);
+    let host: Float32Array | null = null;  // the logits on the host, only for top log-probs
+    for (let b = 0; b < n; b++) {
+      const seq = seqs[b0 + b]!;
+      if (seq.top) seq.top.push(topLogprobs((host ??= be.read(logits)).subarray(rows[b]! * V, (rows[b]! + 1) * V), p.temperature, seq.q.job.topLogprobs!));
+      if (!this.extend(seq, this.draws.tokens[b]!, this.draws.logprobs[b]!)) this.active.push(seq);
     }
-    this.prog.sampleMs += now() - t0;
-    return done;
+  }
+
+  /** Append a drawn token to seq; returns true when the sample finished. */
+  private extend(seq: Seq, token: number, logprob: number): boolean {
+    seq.ids.push(token);
+    seq.logprobs.push(logprob);
+    this.prog.newTokens++;
+    if (seq.q.eos.has(token)) { this.finish(seq, 'eos', -1); return true; }
+    const stopAt = seq.text ? seq.text.push(seq.ids) : -1;
+    if (stopAt >= 0) { this.finish(seq, 'stop', stopAt); return true; }
+    if (seq.ids.length >= seq.q.job.params.maxNewTokens) { this.finish(seq, 'length', -1); return true; }
+    this.stream(seq, seq.text?.safeLength() ?? 0, null);
+    return false;
   }
 
   private finish(seq: Seq, reason: FinishReason, stopAt: number): void {

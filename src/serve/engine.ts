@@ -11,13 +11,19 @@ export interface EngineOptions {
   capacity: number;
   /** The weight version reported before any update. */
   version: string;
+  /** Whether requests are being read off their sockets now (their jobs are about to be submitted). */
+  arriving?: () => boolean;
 }
+
+/** How long a step may wait for requests being read, so that they share its prefill and decode steps. */
+export const GATHER_MS = 20;
 
 interface Swap { load: () => Model; version: string; resolve: () => void; reject: (e: unknown) => void }
 
 export class Engine {
   private readonly sched: Scheduler;
   private ticking = false;
+  private gatherSince = 0;
   private swaps: Swap[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly failers = new Set<(e: unknown) => void>();
@@ -30,6 +36,8 @@ export class Engine {
   }
 
   get capacity(): number { return this.sched.capacity; }
+  /** Whether a weight swap waits for the requests in flight. */
+  get swapPending(): boolean { return this.swaps.length > 0; }
   stats(): SampleProgress & { running: number; queued: number } {
     return { ...this.sched.progress(), running: this.sched.running, queued: this.sched.queued };
   }
@@ -80,6 +88,17 @@ export class Engine {
 
   private tick(): void {
     this.ticking = false;
+    // a forward blocks the event loop: let requests already on their way in join this step
+    if (this.opts.arriving?.()) {
+      const now = performance.now();
+      if (this.gatherSince === 0) this.gatherSince = now;
+      if (now - this.gatherSince < GATHER_MS) {
+        this.ticking = true;
+        setTimeout(() => this.tick(), 1);
+        return;
+      }
+    }
+    this.gatherSince = 0;
     try {
       if (this.swaps.length > 0 && !this.sched.busy()) this.applySwaps();
       if (!this.sched.idle()) this.sched.step();

@@ -1,8 +1,9 @@
 // Reading OpenAI-style request bodies into one internal request, with a 4xx ApiError in the OpenAI shape
-// for anything wrong. Fields follow OpenAI's API and vLLM's extensions (return_token_ids, top_k, min_p);
+// for anything wrong. Fields follow OpenAI's API and vLLM's extensions (return_token_ids, top_k, min_p,
+// ignore_eos, stop_token_ids);
 // unknown fields are ignored, as vLLM does, but a known field of the wrong type is an error.
 import type { Tok } from '../tokenizer/index.js';
-import { resolveSampling, type SamplingParams } from '../sample/index.js';
+import { resolveSampling, SAMPLING_RULES, type SamplingParams } from '../sample/index.js';
 import { TtrlError } from '../util/errors.js';
 
 /** An error answered as {"error": {"message", "type", "param", "code"}} with an HTTP status. */
@@ -144,15 +145,20 @@ export function readGenRequest(b: Body, chat: boolean, tok: Tok | null, V: numbe
   if (stop.length > 0 && !tok) throw bad('stop', 'stop strings need the model\'s tokenizer.json (this model has none)');
   const so = b.stream_options;
   if (so !== undefined && so !== null && (typeof so !== 'object' || Array.isArray(so))) throw bad('stream_options', 'must be an object');
+  const rule = (k: string, field: keyof typeof SAMPLING_RULES): number | undefined =>
+    num(b, k, SAMPLING_RULES[field].ok, SAMPLING_RULES[field].want);
+  const extraStops = b.stop_token_ids;
+  if (extraStops !== undefined && extraStops !== null && !Array.isArray(extraStops)) throw bad('stop_token_ids', 'must be a list of token ids');
+  const stopIds = tokenIds((extraStops as unknown[] | null | undefined) ?? [], V, 'stop_token_ids');
   let params: SamplingParams;
   try {
     params = resolveSampling({
-      temperature: num(b, 'temperature', (x) => x >= 0, 'a number >= 0') ?? 1,
-      topP: num(b, 'top_p', (x) => x > 0 && x <= 1, 'in (0, 1]') ?? 1,
-      topK: Math.max(0, num(b, 'top_k', (x) => Number.isInteger(x) && x >= -1, 'an integer >= -1; -1 or 0 = off') ?? 0),
-      minP: num(b, 'min_p', (x) => x >= 0 && x <= 1, 'in [0, 1]') ?? 0,
+      temperature: rule('temperature', 'temperature') ?? 1,
+      topP: rule('top_p', 'topP') ?? 1,
+      topK: Math.max(0, num(b, 'top_k', (x) => x === -1 || SAMPLING_RULES.topK.ok(x), 'an integer >= -1; -1 or 0 = off') ?? 0),
+      minP: rule('min_p', 'minP') ?? 0,
       maxNewTokens: maxTok ?? (chat ? room : Math.min(16, room)),
-      eosIds: bool(b, 'ignore_eos') ? [] : eosIds,
+      eosIds: [...new Set([...(bool(b, 'ignore_eos') ? [] : eosIds), ...stopIds])],
       stopStrings: stop,
     }, 'request');
   } catch (e) {

@@ -1,6 +1,7 @@
 // `ttrl serve`'s HTTP server: OpenAI-compatible completions and chat (whole or streamed as server-sent
 // events), the model list, health, and the weight-update endpoints RL trainers call (SGLang's
-// /update_weights_from_disk; vLLM's LoRA endpoints answer 501 until ttrl has LoRA). Every request is one
+// /update_weights_from_disk; vLLM's named-LoRA endpoints answer 501: one adapter is
+// served through --adapter or an adapter folder sent to /update_weights_from_disk). Every request is one
 // job per prompt on the shared Engine, so concurrent clients share one continuous batch.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,7 @@ import type { Model } from '../model/model.js';
 import type { Tok } from '../tokenizer/index.js';
 import type { Sample } from '../sample/index.js';
 import { TtrlError } from '../util/errors.js';
-import { Engine } from './engine.js';
+import { Engine, GATHER_MS } from './engine.js';
 import { ApiError, asBody, checkModel, readGenRequest, type GenRequest, type Limits } from './protocol.js';
 import { chunk, finalDelta, fullResponse, roleDelta, textDelta, usageChunk, type Head, type TokenText } from './respond.js';
 
@@ -43,7 +44,10 @@ export interface Server {
 
 /** Start listening on host:port (port 0 = any free one). */
 export async function startServer(o: ServeOptions, host: string, port: number): Promise<Server> {
-  const engine = new Engine(o.model, { slots: o.slots, capacity: o.contextLimit, version: o.version });
+  // start times of generation requests whose body is still being read (a stalled client stops counting after GATHER_MS)
+  const reading = new Set<{ t: number }>();
+  const arriving = (): boolean => [...reading].some((r) => performance.now() - r.t < GATHER_MS);
+  const engine = new Engine(o.model, { slots: o.slots, capacity: o.contextLimit, version: o.version, arriving });
   const V = o.model.cfg.vocabSize;
   const eosIds = [...new Set([...(o.tok?.eosIds ?? []), ...o.model.cfg.eosIds])];
   const show: TokenText = o.tok ? (id) => o.tok!.decode([id]) : (id) => `token_id:${id}`;
@@ -74,12 +78,16 @@ export async function startServer(o: ServeOptions, host: string, port: number): 
       o.log?.(`weights from ${b.model_path}: version ${version}`);
       send(res, 200, { success: true, message: `loaded ${b.model_path}`, weight_version: engine.version });
     },
-    'POST /v1/load_lora_adapter': async () => { throw new ApiError(501, 'LoRA adapters are not available in ttrl yet; use /update_weights_from_disk'); },
-    'POST /v1/unload_lora_adapter': async () => { throw new ApiError(501, 'LoRA adapters are not available in ttrl yet'); },
+    'POST /v1/load_lora_adapter': async () => { throw new ApiError(501, 'serving several LoRA adapters by name is not supported; start with --adapter DIR, or send an adapter folder to /update_weights_from_disk'); },
+    'POST /v1/unload_lora_adapter': async () => { throw new ApiError(501, 'serving several LoRA adapters by name is not supported'); },
   };
 
   async function generate(q: http.IncomingMessage, res: http.ServerResponse, chat: boolean): Promise<void> {
-    const b = asBody(await readJson(q, o.maxBodyBytes));
+    const r = { t: performance.now() };
+    reading.add(r);
+    let body: unknown;
+    try { body = await readJson(q, o.maxBodyBytes); } finally { reading.delete(r); }
+    const b = asBody(body);
     checkModel(b, o.servedName);
     const req = readGenRequest(b, chat, o.tok, V, eosIds, o.contextLimit, o.limits);
     const head: Head = { id: `${chat ? 'chatcmpl' : 'cmpl'}-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: o.servedName };

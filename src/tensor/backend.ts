@@ -42,6 +42,28 @@ export interface AttentionArgs {
   slots?: Ints;
 }
 
+/**
+ * How a token is drawn from a logits row (src/sample/kernel.ts has the exact rules; src/sample re-exports
+ * this as its TokenPolicy).
+ */
+export interface TokenPolicy {
+  /** 0 = greedy (argmax). Otherwise logits are divided by it before softmax. */
+  temperature: number;
+  /** Nucleus mass in (0, 1]; 1 = off. */
+  topP: number;
+  /** Keep the k most probable tokens (ties at the k-th value kept too); 0 = off. */
+  topK: number;
+  /** Drop tokens whose probability is below minP × the top probability; 0 = off. */
+  minP: number;
+}
+
+/** Where sampleRows writes its draws (host arrays of at least B entries, reused across calls). */
+export interface Draws {
+  tokens: Int32Array;
+  /** log softmax(logits / T)[token] over the full vocabulary (T = 1 when greedy). */
+  logprobs: Float64Array;
+}
+
 export interface Backend {
   readonly name: string;
   /** The format of gemm's operands. The same device's backends at the two precisions share buffers. */
@@ -108,6 +130,12 @@ export interface Backend {
    *  rows with target < 0 and dent 0 get 0). In place allowed: dlogits may alias logits. */
   logSoftmaxGatherBackward(dlogits: Buf, logits: Buf, targets: Ints, dlp: Buf, dent: Buf | null,
                            M: number, V: number): void;
+
+  // ---- sampling -----------------------------------------------------------------------------------
+  /** One token per row b < B, drawn from logits row rows[b] (default b) of logits (·,V) with uniform u[b]
+   *  in [0, 1), exactly as src/sample/kernel.ts's drawToken; throws a RangeError on a row whose maximum is
+   *  not finite or that holds a NaN. */
+  sampleRows(logits: Buf, V: number, B: number, rows: Ints | null, policy: TokenPolicy, u: Float64Array, out: Draws): void;
 
   // ---- optimizer -----------------------------------------------------------------------------------
   /** One fused AdamW update (decoupled weight decay, bias correction via bc1 = 1-β1^t, bc2 = 1-β2^t). */

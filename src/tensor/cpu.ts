@@ -4,7 +4,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttentionArgs, Backend, Buf, DType, Ints, Precision } from './backend.js';
+import type { AttentionArgs, Backend, Buf, DType, Draws, Ints, Precision, TokenPolicy } from './backend.js';
 import { TtrlError } from '../util/errors.js';
 
 class CpuBuf implements Buf {
@@ -159,6 +159,9 @@ export class CpuBackend implements Backend {
   }
   logSoftmaxGatherBackward(dlogits: Buf, logits: Buf, targets: Ints, dlp: Buf, dent: Buf | null, M: number, V: number): void {
     this.nat.logSoftmaxGatherBackward!(arr(dlogits), arr(logits), targets, arr(dlp), dent ? arr(dent) : null, M, V);
+  }
+  sampleRows(logits: Buf, V: number, B: number, rows: Ints | null, p: TokenPolicy, u: Float64Array, out: Draws): void {
+    this.nat.sampleRows!(arr(logits), V, rows, B, p.temperature, p.topP, p.topK, p.minP, u, out.tokens, out.logprobs);
   }
   adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void {
     this.nat.adamw!(arr(p), arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);

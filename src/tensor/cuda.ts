@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttentionArgs, Backend, Buf, DType, Ints, Precision } from './backend.js';
+import type { AttentionArgs, Backend, Buf, DType, Draws, Ints, Precision, TokenPolicy } from './backend.js';
+import { cpu } from './cpu.js';
 import { TtrlError } from '../util/errors.js';
 
 class CudaBuf implements Buf {
@@ -251,6 +252,14 @@ export class CudaBackend implements Backend {
   logSoftmaxGatherBackward(dlogits: Buf, logits: Buf, targets: Ints, dlp: Buf, dent: Buf | null, M: number, V: number): void {
     checkIds('logSoftmaxGatherBackward targets', targets, M, V, true);
     this.nat.logSoftmaxGatherBackward!(dev(dlogits), dev(logits), targets, dev(dlp), devOrNull(dent), M, V);
+  }
+
+  // ---- sampling ---------------------------------------------------------------------------------------
+  /** On the host for now: the rows are copied down (as reading the logits did before) and drawn by the CPU
+   *  addon's kernel, so both backends give the same tokens. */
+  sampleRows(logits: Buf, V: number, B: number, rows: Ints | null, p: TokenPolicy, u: Float64Array, out: Draws): void {
+    const host = cpu();
+    host.sampleRows(host.fromHost(this.read(logits)), V, B, rows, p, u, out);
   }
 
   // ---- optimizer --------------------------------------------------------------------------------------

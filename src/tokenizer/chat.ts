@@ -1,7 +1,8 @@
 // Chat templates: a model's own Jinja template (tokenizer_config.json "chat_template"), rendered
 // with @huggingface/jinja, Hugging Face's JavaScript port of the Jinja subset these templates use.
 // The variables passed are those transformers' apply_chat_template passes: the messages,
-// add_generation_prompt, and the special tokens by name (bos_token, eos_token, ...).
+// add_generation_prompt, the special tokens by name (bos_token, eos_token, ...), and any extra variables
+// the caller names (apply_chat_template's keyword arguments, e.g. Qwen3's enable_thinking).
 import { Template } from '@huggingface/jinja';
 import { TtrlError } from '../util/errors.js';
 import { oneLine } from './config.js';
@@ -25,7 +26,7 @@ export interface ChatTemplate {
   source: string;
   /** Where it came from, for error messages ("<dir>/tokenizer_config.json"). */
   file: string;
-  render(messages: readonly ChatMessage[], addGenerationPrompt: boolean): string;
+  render(messages: readonly ChatMessage[], addGenerationPrompt: boolean, vars?: Readonly<Record<string, unknown>>): string;
 }
 
 /** Parse a template once (syntax errors surface at load time, naming the file). */
@@ -39,11 +40,12 @@ export function compileChatTemplate(source: string, file: string, tokens: Templa
   return {
     source,
     file,
-    render(messages, addGenerationPrompt) {
+    render(messages, addGenerationPrompt, extra = {}) {
       try {
         // Jinja's `null` is `none`; an absent token is passed as undefined so `{% if bos_token %}` works either way.
         const vars: Record<string, unknown> = { messages: messages.map((m) => ({ ...m })), add_generation_prompt: addGenerationPrompt };
         for (const [k, v] of Object.entries(tokens)) if (v !== null) vars[k] = v;
+        Object.assign(vars, extra);
         return template.render(vars);
       } catch (e) {
         throw new TtrlError(`${file}: chat_template failed to render: ${oneLine(e)}`);

@@ -3,7 +3,7 @@
 export { loadTokenizer, type Tok } from './load.js';
 export type { GenDefaults } from './config.js';
 export type { ChatMessage } from './chat.js';
-export { buildPrompt, type Prompt, type PromptMode, type PromptOptions } from './prompt.js';
+export { buildPrompt, parseThinking, type Prompt, type PromptMode, type PromptOptions } from './prompt.js';
 export { StreamDecoder } from './stream.js';
 export { learnBpe, trainBpe, type BpeModel, type TrainBpeOptions } from './train.js';
 export { buildTokenizerFiles, writeTokenizerFiles, STYLE_SPECIALS, type TokenizerFiles } from './files.js';

@@ -40,7 +40,7 @@ export interface Tok {
   readonly chatTemplate: string | null;
   readonly genDefaults: GenDefaults;
   /** Render messages with the model's chat template; throws a TtrlError naming the file when it has none. */
-  renderChat(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
+  renderChat(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean; vars?: Readonly<Record<string, unknown>> }): string;
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
 }
@@ -144,7 +144,7 @@ export async function loadTokenizer(modelDir: string): Promise<Tok> {
       if (compiled === null) {
         throw new TtrlError(`${cfgFile}: no chat_template (and no chat_template.jinja beside it); for a base model use --raw`);
       }
-      return compiled.render(messages, opts.addGenerationPrompt ?? true);
+      return compiled.render(messages, opts.addGenerationPrompt ?? true, opts.vars);
     },
     tokenToId: (token: string) => lib.token_to_id(token),
     idToToken: (id: number) => lib.id_to_token(id),

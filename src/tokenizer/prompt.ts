@@ -15,6 +15,13 @@ export interface PromptOptions {
   system?: string;
   /** Appended to the question as is (include any separator, e.g. "\nLet's think step by step."). */
   suffix?: string;
+  /**
+   * Qwen3's thinking switch, passed to the template as `enable_thinking` (as apply_chat_template's keyword).
+   * false: the template pre-fills an empty <think></think> block, so the model answers directly. Undefined or
+   * null: the variable is not set and the template's default applies (Qwen3: thinking on). Templates that
+   * do not read it ignore it.
+   */
+  thinking?: boolean | null;
 }
 
 export interface Prompt {
@@ -22,6 +29,13 @@ export interface Prompt {
   text: string;
   /** Its token ids, ready for prefill. */
   ids: number[];
+}
+
+/** The --thinking on|off command-line switch (absent: null, the template's default). */
+export function parseThinking(v: string | undefined): boolean | null {
+  if (v === undefined) return null;
+  if (v === 'on' || v === 'off') return v === 'on';
+  throw new TtrlError(`--thinking must be on or off, got ${JSON.stringify(v)}`);
 }
 
 /** Build the prompt of `question`. Chat mode without a template throws a TtrlError naming the file and --raw. */
@@ -35,6 +49,7 @@ export function buildPrompt(tok: Tok, question: string, opts: PromptOptions): Pr
   const messages: ChatMessage[] = [];
   if (opts.system !== undefined) messages.push({ role: 'system', content: opts.system });
   messages.push({ role: 'user', content: user });
-  const text = tok.renderChat(messages, { addGenerationPrompt: true });
+  const vars = opts.thinking === undefined || opts.thinking === null ? {} : { enable_thinking: opts.thinking };
+  const text = tok.renderChat(messages, { addGenerationPrompt: true, vars });
   return { text, ids: tok.encode(text, { addSpecial: false }) };
 }

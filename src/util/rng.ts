@@ -70,3 +70,56 @@ export class Rng {
 }
 
 function rotl(x: number, k: number): number { return ((x << k) | (x >>> (32 - k))) >>> 0; }
+
+// ---- one seed standing for a (seed, key) pair ----------------------------------------------------------
+// An OpenAI-style request carries one integer seed, and a server names the stream of sample j of its prompt
+// (seed, 0, j) (src/sample). A trainer names it (stepSeed, key, j). Every stage of deriveSeed is a
+// bijection on 32-bit words, so for any (seed, key) exactly one 32-bit S gives the same streams.
+
+const MUL1 = 0x7feb352d, MUL2 = 0x846ca68b;
+
+/** Multiplicative inverse of an odd 32-bit a (mod 2^32), by Newton's iteration. */
+function inverseOdd(a: number): number {
+  let x = a;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(a, x));
+  return x >>> 0;
+}
+const INV1 = inverseOdd(MUL1), INV2 = inverseOdd(MUL2);
+
+/** Undo x ^= x >>> s (s ≥ 1). */
+function unxorshift(y: number, s: number): number {
+  let x = y;
+  for (let i = 0; i < 32; i += s) x = y ^ (x >>> s);
+  return x >>> 0;
+}
+
+function unmix32(y: number): number {
+  let x = unxorshift(y >>> 0, 16);
+  x = Math.imul(x, INV2) >>> 0;
+  x = unxorshift(x, 15);
+  x = Math.imul(x, INV1) >>> 0;
+  return unxorshift(x, 16);
+}
+
+/** The state deriveSeed holds after one part p, from state h. */
+function absorb(h: number, p: number): number {
+  const lo = p >>> 0, hi = Math.floor(p / 4294967296) >>> 0;
+  h = mix32(h ^ mix32(lo + 0x632be5ab));
+  return mix32(h ^ mix32(hi + 0x85157af5));
+}
+
+/** Undo absorb(·, p): the state before part p, given the state after it. */
+function unabsorb(h: number, p: number): number {
+  const lo = p >>> 0, hi = Math.floor(p / 4294967296) >>> 0;
+  h = (unmix32(h) ^ mix32(hi + 0x85157af5)) >>> 0;
+  return (unmix32(h) ^ mix32(lo + 0x632be5ab)) >>> 0;
+}
+
+/** The seed S in [0, 2^32) with new Rng(S, 0, j) ≡ new Rng(seed, key, j) for every j. */
+export function streamSeed(seed: number, key: number): number {
+  const target = unabsorb(absorb(absorb(0x9e3779b9, seed), key), 0);  // the state wanted after absorbing S
+  // absorb(h0, S) for S < 2^32: mix32(mix32(h0 ^ mix32(S + c1)) ^ mix32(c2)) = target; solve for S
+  const inner = (unmix32(target) ^ mix32(0x85157af5)) >>> 0;
+  const m = (unmix32(inner) ^ 0x9e3779b9) >>> 0;
+  return (unmix32(m) - 0x632be5ab) >>> 0;
+}

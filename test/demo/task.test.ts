@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeProblem, makeProblems, makeSplit, splitOf, LEVELS, type TaskProblem } from '../../src/demo/task.js';
-import { corpusSolution, hasCarry, slippingWriter } from '../../src/demo/corpus.js';
+import { corpusSolution, directAnswer, hasCarry, slippingWriter } from '../../src/demo/corpus.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** Signed terms of "Compute: 7+5-3+9", read without the generator's code. */
@@ -143,4 +143,33 @@ test('a slipped corpus solution stays internally consistent: later steps continu
     if (boxed !== p.answer) wrong++;
   }
   assert.ok(wrong > 100, `only ${wrong} of 300 slipped solutions end wrong`);
+});
+
+test('answers at once: the share asked for, off by 1 to 3 either way at the rate asked for, never below 0', () => {
+  const rng = new Rng(4);
+  const problems = makeProblems(3000, [1, 2, 3], 4);
+  let direct = 0, off = 0, directN = 0;
+  const offs = new Map<number, number>();
+  for (const p of problems) {
+    const sol = corpusSolution(p, { rate: 0, carryShare: 0.5, directShare: 0.6, directError: 0.5 }, rng);
+    const { steps, boxed } = parseSolution(sol);
+    const total = parseQuestion(p.prompt).reduce((a, b) => a + b, 0);
+    if (steps.length > 0) { assert.equal(boxed, String(total)); continue; }  // worked out, rate 0: exact
+    direct++;
+    assert.equal(sol, `Answer: \\boxed{${boxed}}`);
+    const d = Number(boxed) - total;
+    assert.ok(Number(boxed) >= 0, sol);
+    if (d !== 0) { off++; offs.set(d, (offs.get(d) ?? 0) + 1); assert.ok(Math.abs(d) <= 3, `${p.prompt} answered ${boxed}`); }
+  }
+  directN = direct;
+  // binomial, n = 3000 (share) and ≈ 1800 (error): 5 sd bounds
+  assert.ok(Math.abs(direct / problems.length - 0.6) < 0.05, `direct share ${direct / problems.length}`);
+  assert.ok(Math.abs(off / directN - 0.5) < 0.06, `direct error rate ${off / directN}`);
+  for (const d of [-3, -2, -1, 1, 2, 3]) assert.ok((offs.get(d) ?? 0) > 20, `offset ${d} seen ${offs.get(d) ?? 0} times`);
+  // share 0 never answers at once; error 0 is exact; a small answer is reflected, never negative
+  const p = makeProblem(3, 1, 0);
+  assert.equal(corpusSolution(p, { rate: 0, carryShare: 0.5, directShare: 0 }, new Rng(1)), p.solution);
+  assert.equal(directAnswer(p, 0, new Rng(1)), `Answer: \\boxed{${p.answer}}`);
+  const zero = { ...p, answer: '0' };
+  for (let i = 0; i < 50; i++) assert.match(directAnswer(zero, 1, new Rng(i)), /^Answer: \\boxed\{[123]\}$/);
 });

@@ -38,7 +38,7 @@ describe('GGUF export runs in llama.cpp like transformers', { skip }, () => {
   before(async () => { llama = await cpuLlama(nlc!); });
   after(async () => { await llama?.dispose(); fs.rmSync(dir, { recursive: true, force: true }); });
 
-  for (const name of ['llama', 'qwen2', 'llama3']) {
+  for (const name of ['llama', 'qwen2', 'llama3', 'qwen3']) {
     test(`${name}: metadata, logits, log-probs and greedy tokens`, async (t) => {
       const { cfg } = fixture(name);
       const ref = readReference(name);

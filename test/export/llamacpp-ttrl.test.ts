@@ -77,7 +77,7 @@ describe('ttrl and llama.cpp decode the exported model alike', { skip }, () => {
     }
   }
 
-  for (const name of ['llama', 'qwen2', 'llama3']) {
+  for (const name of ['llama', 'qwen2', 'llama3', 'qwen3']) {
     test(`${name} fixture: greedy tokens and logits for several prompts`, async (t) => {
       const { cfg, weights } = fixture(name);
       const file = path.join(dir, `${name}.gguf`);

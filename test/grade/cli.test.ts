@@ -68,3 +68,15 @@ test('flags: --no-number-fallback, --help, unknown flag, missing file', () => {
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /file not found/);
 });
+
+test('--max-work: a smaller work budget gives up on a long list, with the reason; a bad value is refused', () => {
+  const list = Array.from({ length: 12 }, (_, i) => `\\sqrt{${i + 2}}x`);
+  const line = JSON.stringify({ gold: list.join(', '), pred: [...list].reverse().join(', ') });
+  assert.equal(grade([line]).out[0]!.equal, true);
+  const small = grade([line], ['--max-work', '50']).out[0]!;
+  assert.equal(small.equal, false);
+  assert.match(String(small.reason), /work budget exceeded/);
+  const bad = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ttrl.js'), 'grade', '/dev/null', '--max-work', '0'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--max-work must be a positive number/);
+});

@@ -139,3 +139,57 @@ test('helpers: box positions and last number', () => {
   assert.equal(lastNumber('x 1.5 y .25'), '.25');
   assert.equal(lastNumber('no digits'), null);
 });
+
+test('a `# Answer` section at the end of a solution is the answer', () => {
+  check([
+    ['We add the parts: 3 + 4 = 7.\n\n# Answer\n\n7', '7'],
+    ['So the area is half the base times the height.\n\n# Answer\n\n\\frac{15}{2}', '\\frac{15}{2}'],
+    ['The roots are found by the quadratic formula.\n\n# Answer\n\n2 \\pm \\sqrt{5}', '2 \\pm \\sqrt{5}'],
+    ['First we get \\boxed{3}, which is wrong.\n\n# Answer\n\n$4\\sqrt{2}$', '4\\sqrt{2}'],
+    ['Simplify.\n\n# Answer\n\n-1 + 3i\n\nSome trailing remark.', '-1 + 3i'],
+    ['## Final Answer\nThe answer is $(2, -5)$.', '(2, -5)'],
+    ['# Answer: 12', '12'],
+    ['Step one.\n# Answer\n\n', null],
+    ['## Answer explanation\nWe count the cases.', null],
+  ], { lastNumberFallback: false });
+});
+
+test('a sentence that judges an answer ("the answer is correct") states none', () => {
+  check([
+    ['The answer is 12. I checked, and this answer is correct.', '12'],
+    ['Final answer: $\\frac{3}{8}$. The answer is indeed correct.', '\\frac{3}{8}'],
+    ['So the answer is 40. My previous answer was wrong, but the answer is right now.', '40'],
+    ['Answer: 6. Is that answer valid? The answer is not correct for n = 0.', '6'],
+  ]);
+});
+
+test('boxes that belong to one answer are joined; a repeated box is one answer', () => {
+  check([
+    ['\\boxed{3} for part (a) and \\boxed{11} for part (b)', '3, 11'],
+    ['\\boxed{2} apples and \\boxed{5} pears', '2, 5'],
+    ['\\boxed{1} ;; \\boxed{4}', '1, 4'],
+    ['\\boxed{1} was my first guess but after checking the cases \\boxed{4}', '4'],
+    ['we get \\boxed{9} here. Double-checking the sum gives \\boxed{9} again, so \\boxed{9}', '9'],
+    ['\\\\boxed{12}', '12'],
+  ]);
+});
+
+test('the last number keeps shorthand fractions, roots and complex numbers whole', () => {
+  check([
+    ['so x equals \\frac34 in the end', '\\frac34'],
+    ['the side length comes out to 5\\sqrt{2} centimeters', '5\\sqrt{2}'],
+    ['the height is \\frac{\\sqrt{3}}{2} and that is all', '\\frac{\\sqrt{3}}{2}'],
+    ['so z comes to 2 - 7i in the end', '2-7i'],
+    ['so we find 7 - 2 apples', '2'],
+    ['so there are 3 of them, not the code XK2B', '3'],
+  ]);
+});
+
+test('math spans that only connectors separate form one answer', () => {
+  check([
+    ['Checking each case, the roots are $-2$ and $1$.', '-2, 1'],
+    ['The divisors are $1,$ $2,$ and $4.$', '1, 2, 4'],
+    ['So $a = 3$, and then we see that $b = 4$.', 'b = 4'],
+    ['The solutions are $x = 2$ or $x = 5$ exactly.', 'x = 2, x = 5'],
+  ]);
+});

@@ -3,6 +3,8 @@
 // disagree, by the convention docs/grading.md states (noted inline). Cases marked `~` are not symmetric
 // (the percent rule lets the gold decide), so the swapped pair is not checked for them.
 
+import { RULE_PAIRS_TEXT } from './pairs-rules.js';
+
 export interface Pair { pred: string; gold: string; equal: boolean; symmetric: boolean; section: string; line: number }
 
 export const PAIRS_TEXT = String.raw`
@@ -291,8 +293,9 @@ x \in [-2,7] ||| [-2,7) ||| !=
 \text{all real numbers} ||| (-\infty,\infty) ||| =
 \text{no solution} ||| \emptyset ||| =
 \text{no solution} ||| \{0\} ||| !=
-(0, \infty) ||| x > 0 ||| =
-[0, \infty) ||| x \ge 0 ||| =
+(0, \infty) ||| x > 0 ||| ~=
+x > 0 ||| (0, \infty) ||| ~!=
+[0, \infty) ||| x \ge 0 ||| ~=
 [0, \infty) ||| x > 0 ||| !=
 # matrices and vectors
 \begin{pmatrix} -1 & 0 \\ 0 & -1 \end{pmatrix} ||| \begin{pmatrix}-1&0\\0&-1\end{pmatrix} ||| =
@@ -317,8 +320,10 @@ y = 2x + 3 ||| y=2x+3 ||| =
 y = 2x + 3 ||| 2x+4 ||| !=
 y = -2x ||| 2x + y = 0 ||| =
 y = -2x ||| y = 2x ||| !=
-7 = 11a+c ||| 11a+c ||| !=
-2x + z = 1 ||| 1 ||| !=
+7 = 11a+c ||| 11a+c ||| ~=
+11a+c ||| 7 = 11a+c ||| ~!=
+2x + z = 1 ||| 1 ||| ~=
+1 ||| 2x + z = 1 ||| ~!=
 x = 5+5+1 = 7 = 11 ||| x = 11 ||| =
 1 = \zeta = x = 0 ||| 0 ||| =
 z = 1 + 1 = 2 ||| z = 3+3 = 2 ||| =
@@ -334,31 +339,6 @@ x \approx 11 ||| 11 ||| =
 x = \frac13 \approx 0.33 ||| \frac{1}{3} ||| =
 x = 5+5+1 = 1/3 \approx 11 ||| x = 1/3 ||| =
 \frac{70}{9} \approx 7.78 ||| 7.78 ||| !=
-# inequalities
-x \geq 5 ||| x >= 5 ||| =
-x < 3 ||| x \lt 3 ||| =
-x \leq 2 ||| x <= 2 ||| =
-x \neq 3 ||| x != 3 ||| =
-x > 5 ||| x < 5 ||| !=
-x \geq 5 ||| x \leq 5 ||| !=
-x \leq 5 ||| 5 \geq x ||| =
-x < 1 ||| -x > -1 ||| =
-x < 1 ||| x > -1 ||| !=
-x <= 1 ||| -x >= -1 ||| =
-x < 1 ||| 2x < 2 ||| =
-x < 1 ||| -2x < -2 ||| !=
--2 \le x \le 7 ||| x \in [-2,7] ||| =
--2 \le x \le 7 ||| [-2, 7] ||| =
--2 < x \le 7 ||| (-2, 7] ||| =
--2 < x \le 7 ||| [-2, 7] ||| !=
-x > 5 ||| (5, \infty) ||| =
-x \geq 5 ||| [5, \infty) ||| =
-x \geq 5 ||| (5, \infty) ||| !=
-x < 3 ||| (-\infty, 3) ||| =
-x < -3 \text{ or } x > 3 ||| (-\infty,-3)\cup(3,\infty) ||| =
-x < -3 \text{ or } x \geq 3 ||| (-\infty,-3)\cup(3,\infty) ||| !=
-f(2) < f(1) < f(4) ||| f(2)<f(1)<f(4) ||| =
-f(2) < f(1) < f(4) ||| f(1)<f(2)<f(4) ||| !=
 # more expressions
 \frac34i ||| \frac{3}{4}i ||| =
 \frac{\sqrt{10}}{5} ||| \sqrt{\frac{2}{5}} ||| =
@@ -387,7 +367,7 @@ e^{\ln 5} ||| 5 ||| =
 `;
 
 /** Parse PAIRS_TEXT into cases (throws on a malformed line, naming it). */
-export function parsePairs(text: string = PAIRS_TEXT): Pair[] {
+export function parsePairs(text: string = PAIRS_TEXT + RULE_PAIRS_TEXT): Pair[] {
   const out: Pair[] = [];
   let section = '';
   text.split('\n').forEach((raw, i) => {

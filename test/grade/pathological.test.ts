@@ -85,6 +85,11 @@ const BAIT: [string, string][] = [
   ['repeated answer phrases', 'the answer is '.repeat(N / 14)],
   ['relation chain', 'x<'.repeat(N / 2)],
   ['separators', '1,000'.repeat(N / 5)],
+  ['answer headings', '# Answer\n'.repeat(N / 9)],
+  ['joined math spans', '$1$ and '.repeat(N / 8)],
+  ['joined boxes', '\\boxed{1} and '.repeat(N / 14)],
+  ['verdict sentences', 'the answer is correct. '.repeat(N / 23)],
+  ['shorthand numbers', '2\\sqrt{3}+4i\\frac12 '.repeat(N / 20)],
 ];
 
 test('regex bait near the input cap: normalisation, extraction and comparison stay linear', (t) => {

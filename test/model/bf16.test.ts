@@ -89,10 +89,12 @@ function bf16Effect(): { logits: number; lp: number; grad: (name: string) => num
   };
 }
 
-for (const name of ['llama', 'qwen2', 'qwen2-bf16']) {
+for (const name of ['llama', 'qwen2', 'qwen2-bf16', 'qwen3']) {
   const dir = path.join(PARITY_DIR, name);
+  // The bf16 effect is measured between qwen2 and qwen2-bf16, whose gradients do not cover q_norm / k_norm.
+  const noEffect = name === 'qwen3' ? 'qwen3: no bf16 twin fixture to measure its bf16 effect (its emulation test below runs)' : false;
 
-  test(`bf16: ${name}: logits, log-probs, loss and gradients vs HF (fp32) within 3× the fixtures' bf16 effect`, (t) => {
+  test(`bf16: ${name}: logits, log-probs, loss and gradients vs HF (fp32) within 3× the fixtures' bf16 effect`, { skip: noEffect }, (t) => {
     const ref = reference(name), X = bf16Effect();
     const model = loadModel(dir, bf);
     const batch = lmBatch(ref.input_ids);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SHARED_DIR } from '../shared.js';
 
 export const PARITY_DIR = path.join(SHARED_DIR, 'fixtures', 'hf-parity');
-export const PARITY_MODELS = ['llama', 'qwen2', 'llama3', 'qwen2-bf16', 'llama-sharded'];
+export const PARITY_MODELS = ['llama', 'qwen2', 'llama3', 'qwen2-bf16', 'llama-sharded', 'qwen3'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function reference(name: string): any {

@@ -51,7 +51,8 @@ test('loss_norm: mini-batch micro-batches add up to the whole mini-batch; micro-
 
 test('buildRunPlan: each section from its keys; stop ids from tokenizer and model; eval seed shared', () => {
   const c = loadConfig(null, [...REQ, 'rollout.temperature=0.7', 'rollout.top_k=5', 'eval.k=4', 'algorithm.ppo_epochs=3',
-    'run.seed=9', 'optim.betas=[0.8,0.95]', 'model.system_prompt=be brief', 'model.prompt_suffix=!']);
+    'run.seed=9', 'optim.betas=[0.8,0.95]', 'model.system_prompt=be brief', 'model.prompt_suffix=!',
+    'model.enable_thinking=false', 'model.lora={r: 16, rslora: true, target_modules: [q_proj, down_proj]}']);
   const p = buildRunPlan(c, { tok: { eosIds: [7, 3] }, model: { eosIds: [3, 11] } }, 30, 5);
   assert.deepEqual(p.steps, { perEpoch: 3, total: 240, last: 5 });
   assert.deepEqual(p.rollout.sampling.eosIds, [7, 3, 11]);
@@ -64,11 +65,17 @@ test('buildRunPlan: each section from its keys; stop ids from tokenizer and mode
   assert.equal(p.eval.settings.seed, evalSeedOf(9));
   assert.notEqual(evalSeedOf(9), evalSeedOf(10));
   assert.deepEqual(p.optimizer, { kind: 'adamw', beta1: 0.8, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
-  assert.deepEqual(p.prompt.options, { mode: 'chat', system: 'be brief', suffix: '!' });
+  assert.deepEqual(p.prompt.options, { mode: 'chat', system: 'be brief', suffix: '!', thinking: false });
+  assert.deepEqual(p.lora, { r: 16, alpha: 8, dropout: 0, targetModules: ['q_proj', 'down_proj'], rslora: true });
   assert.equal(p.reference, true);
   assert.equal(p.reward.trains, true);
   // no reference model without KL or without updates; greedy rollouts are scored at temperature 1
-  assert.equal(buildRunPlan(loadConfig(null, [...REQ, 'algorithm.kl_coef=0']), { tok: { eosIds: [1] }, model: { eosIds: [] } }, 30).reference, false);
+  const noKl = buildRunPlan(loadConfig(null, [...REQ, 'algorithm.kl_coef=0']), { tok: { eosIds: [1] }, model: { eosIds: [] } }, 30);
+  assert.equal(noKl.reference, false);
+  assert.equal(noKl.lora, null);
+  assert.equal(noKl.prompt.options.thinking, null);
+  assert.throws(() => loadConfig(null, [...REQ, 'model.lora={dropout: 0.1}']), /model\.lora\.dropout/);
+  assert.throws(() => loadConfig(null, [...REQ, 'model.lora={target_modules: [lm_head]}']), /model\.lora\.target_modules/);
   const none = buildRunPlan(loadConfig(null, [...REQ, 'reward.mode=none', 'rollout.temperature=0']), { tok: { eosIds: [1] }, model: { eosIds: [] } }, 30);
   assert.equal(none.reference, false);
   assert.equal(none.reward.trains, false);

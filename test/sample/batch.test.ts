@@ -8,11 +8,9 @@ import { loadModel, type Model } from '../../src/model/model.js';
 import { sampleBatch, type Sample, type SampleRequest } from '../../src/sample/batch.js';
 import type { SamplingParams } from '../../src/sample/params.js';
 import { TtrlError } from '../../src/util/errors.js';
-import { SHARED_DIR } from '../shared.js';
+import { PARITY_DIR, PARITY_MODELS } from '../model/helpers.js';
 import { logSoftmax, referenceSample, tinyModel, maxAbsDiff } from './oracle.js';
 
-const PARITY_DIR = path.join(SHARED_DIR, 'fixtures', 'hf-parity');
-const PARITY_MODELS = ['llama', 'qwen2', 'llama3', 'qwen2-bf16', 'llama-sharded'];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const reference = (name: string): any => JSON.parse(fs.readFileSync(path.join(PARITY_DIR, name, 'reference.json'), 'utf8'));
 
@@ -93,6 +91,9 @@ test('continuous batching: any slot budget gives the same samples as one-at-a-ti
   // batch composition: a request's samples do not change when other requests join or leave
   const sub = sampleBatch(model, [{ ...reqs[3]!, key: 3 }], params, { seed: 3, maxSlots: 2 });
   assertSameSamples(sub, [alone[3]!], 'request 3 alone');
+  // `first`: samples 2..4 of request 0 drawn in a call of their own are its samples 2..4
+  const tail = sampleBatch(model, [{ ...reqs[0]!, n: 3, key: 0, first: 2 }], params, { seed: 3, maxSlots: 2 });
+  assertSameSamples(tail, [alone[0]!.slice(2)], 'request 0 from sample 2');
 });
 
 test('progress reports count every sample and token; the time split adds up', () => {

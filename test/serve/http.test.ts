@@ -39,6 +39,8 @@ test('bad requests get 4xx JSON errors in the OpenAI shape, naming the field; th
     ['/v1/completions', { ...ok, prompt: 7 }, 400, /prompt/, 'prompt'],
     ['/v1/completions', { ...ok, logprobs: 21 }, 400, /logprobs/, 'logprobs'],
     ['/v1/completions', { ...ok, stop: [''] }, 400, /stop/, 'stop'],
+    ['/v1/completions', { ...ok, stop_token_ids: [3, 999] }, 400, /token id 999/, 'stop_token_ids'],
+    ['/v1/completions', { ...ok, top_p: 0 }, 400, /top_p/, 'top_p'],
     ['/v1/completions', { ...ok, model: 'gpt-4' }, 404, /`gpt-4` does not exist/, 'model'],
     ['/v1/chat/completions', { model: NAME, messages: [] }, 400, /messages/, 'messages'],
     ['/v1/chat/completions', { model: NAME, messages: [{ role: 'user', content: 3 }] }, 400, /content/, 'messages[0].content'],
@@ -141,6 +143,7 @@ test('update_weights_from_disk waits for requests in flight (old weights), then 
     const inflight = post(`${url}/v1/completions`, body);
     while (server.engine.stats().running === 0) await new Promise((r) => setImmediate(r));  // it has started
     const update = post(`${url}/update_weights_from_disk`, { model_path: dir });
+    while (!server.engine.swapPending) await new Promise((r) => setImmediate(r));
     const queued = post(`${url}/v1/completions`, body);  // arrives during the swap: waits, then uses the new weights
     const [a, u, b] = await Promise.all([inflight, update, queued]);
     assert.equal(u.status, 200);

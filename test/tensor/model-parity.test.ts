@@ -16,7 +16,7 @@ import type { Backend } from '../../src/tensor/backend.js';
 import { PARITY_DIR, reference, flat, maxDiff } from '../model/helpers.js';
 import { backends, skippedBackends } from './helpers.js';
 
-const MODELS = ['llama', 'qwen2'];  // between them: biases, a tied head, GQA, two rope thetas
+const MODELS = ['llama', 'qwen2', 'qwen3'];  // between them: biases, a tied head, GQA, two rope thetas, q/k norms
 
 function lmBatch(ids: number[][], mask?: number[][]): Batch {
   const B = ids.length, T = ids[0]!.length;

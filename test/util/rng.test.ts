@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, deriveSeed } from '../../src/util/rng.js';
+import { Rng, deriveSeed, streamSeed } from '../../src/util/rng.js';
 
 test('same seed tuple gives the same stream; different tuples differ', () => {
   const a = new Rng(1, 2, 3), b = new Rng(1, 2, 3), c = new Rng(1, 2, 4);
@@ -33,4 +33,17 @@ test('uniform moments and integer range (brute-force statistics)', () => {
   assert.ok(Math.abs(s / n - 0.5) < 0.005, `mean ${s / n}`);
   assert.ok(Math.abs(s2 / n - 1 / 3) < 0.005);
   for (const c of counts) assert.ok(Math.abs(c / n - 0.1) < 0.005, `bucket ${c / n}`);
+});
+
+test('streamSeed(seed, key) names the same streams with key 0: Rng(S, 0, j) draws what Rng(seed, key, j) draws', () => {
+  const pick = new Rng(99);
+  for (let i = 0; i < 500; i++) {
+    const seed = (pick.int(2 ** 20) * 2 ** 21 + pick.int(2 ** 21)) * (i % 3 === 0 ? -1 : 1), key = pick.int(1e6);
+    const S = streamSeed(seed, key);
+    assert.ok(Number.isInteger(S) && S >= 0 && S < 2 ** 32);
+    for (const j of [0, 5, 63]) {
+      const a = new Rng(S, 0, j), b = new Rng(seed, key, j);
+      assert.deepEqual([a.nextU32(), a.nextU32()], [b.nextU32(), b.nextU32()], `seed ${seed} key ${key} sample ${j}`);
+    }
+  }
 });

@@ -1,0 +1,239 @@
+// Token sampling on the CPU: one draw per logits row, rows spread over OpenMP threads, and its N-API glue.
+//
+// This is src/sample/kernel.ts (the reference) in C++, operation for operation in double precision, so a
+// row gives the same token and log-prob, bit for bit, for the same uniform u: the weights
+// w_i = exp((l_i − max l) / T) and the normaliser's log come from an exp and a log that round exactly as
+// V8's Math.exp and Math.log (fdlibm's algorithms: ExpD, LogD), the sums run in the same sequential
+// order, and top-k / top-p / min-p pick the same thresholds. The log-prob is
+// (l_tok − max) / T − log Σ w, the full-vocabulary log-softmax before truncation (kernel.ts explains why).
+//
+// B = rows, V = vocabulary.
+#include "math.h"  // first: its pragma must precede the standard headers
+// Matching Math.exp bit for bit needs each product and sum rounded on its own: no fused multiply-adds here.
+#pragma GCC optimize("fp-contract=off")
+#include <omp.h>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "glue.h"
+
+namespace ttrl_cpu {
+
+struct TokenPolicy { double temperature, topP, minP; int64_t topK; };
+
+namespace {
+
+inline double FromBits(uint64_t b) { double d; std::memcpy(&d, &b, sizeof d); return d; }
+inline uint64_t Bits(double d) { uint64_t b; std::memcpy(&b, &d, sizeof b); return b; }
+
+// e^x for x ≤ 0 (here x = (logit − max) / T), rounded exactly as fdlibm's exp (which V8's Math.exp is):
+// x = k·ln2 + r with ln2 split in a high part (exact in k·ln2hi) and a low part, e^r from a degree-5
+// rational approximation R(r²), then 2^k through the exponent bits. Written without branches (every path
+// computed, then selected) so that GCC vectorizes the loop calling it. The thresholds compare |x| with the
+// doubles fdlibm's tests on the high word amount to.
+inline double ExpD(double x) {
+  const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
+  const double invln2 = 1.44269504088896338700e+00;
+  const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+               P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+               P5 = 4.13813679705723846039e-08;
+  const double under = -7.45133219101941108420e+02;  // below: 0
+  const double halfLn2 = FromBits(0x3fd62e4300000000ull);  // |x| ≥ this: reduce by k·ln2
+  const double threeHalfLn2 = FromBits(0x3ff0a2b200000000ull);  // |x| < this: k = ±1
+  const double tiny = FromBits(0x3e30000000000000ull);  // 2^-28: e^x = 1 + x
+  const double xc = x < under ? under : x;  // keeps −∞ out of the arithmetic below (the result is 0)
+  const double ax = xc < 0 ? -xc : xc;
+  const double sgn = xc < 0 ? -1.0 : 1.0;
+  // k: ±1 just past ln2/2, else round(x / ln2) half away from zero
+  double k = ax < threeHalfLn2 ? sgn : std::trunc(invln2 * xc + 0.5 * sgn);
+  k = ax < halfLn2 ? 0.0 : k;
+  const double hi = xc - k * ln2hi, lo = k * ln2lo;
+  const double r = k == 0.0 ? xc : hi - lo;
+  const double t = r * r;
+  const double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  // fdlibm: 1 − ((r·c)/(c − 2) − r) for k = 0, else 1 − ((lo − (r·c)/(2 − c)) − hi); a/(2 − c) is exactly
+  // −(a/(c − 2)) and lo − (−q) is exactly lo + q, so one division serves both
+  const double q = (r * c) / (c - 2.0);
+  const double y0 = 1.0 - (q - r), yk = 1.0 - ((lo + q) - hi);
+  // 2^k as a double, or 2^(k+1000) then 2^-1000 where 2^k would not be normal (a subnormal result); the
+  // biased exponent is read from the low mantissa bits of (exponent + 2^52), all in vector-friendly ops
+  const bool low = k < -1021;
+  const double biased = (low ? k + 1000 : k) + 1023.0 + 0x1p52;
+  const double scale = FromBits((Bits(biased) - Bits(0x1p52)) << 52);
+  double y = (k == 0.0 ? y0 : yk) * scale;
+  y = low ? y * FromBits(0x0170000000000000ull) : y;  // 2^-1000
+  y = ax < tiny ? 1.0 + xc : y;
+  return x < under ? 0.0 : y;
+}
+
+// log x for a finite x ≥ 1 (here Σ w ≥ 1), rounded exactly as fdlibm's log (V8's Math.log): x = 2^k·(1+f)
+// with 1+f in [√2/2, √2), log(1+f) = f − s·(f − R(s²)) with s = f/(2+f) and R a degree-14 polynomial in
+// s (even terms only), and k·ln2 added in two parts. Once per row, so plain branches.
+double LogD(double x) {
+  const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
+  const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+               Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+               Lg7 = 1.479819860511658591e-01;
+  const uint64_t bits = Bits(x);
+  int32_t hx = (int32_t)(bits >> 32);
+  int32_t k = (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  const int32_t i = (hx + 0x95f64) & 0x100000;  // is the mantissa above √2? then use x/2
+  x = FromBits(((uint64_t)(uint32_t)(hx | (i ^ 0x3ff00000)) << 32) | (bits & 0xffffffffull));
+  k += i >> 20;
+  const double f = x - 1.0, dk = (double)k;
+  if ((0x000fffff & (2 + hx)) < 3) {  // |f| < 2^-20
+    if (f == 0.0) return k == 0 ? 0.0 : dk * ln2hi + dk * ln2lo;
+    const double R = f * f * (0.5 - 0.33333333333333333 * f);
+    return k == 0 ? f - R : dk * ln2hi - ((R - dk * ln2lo) - f);
+  }
+  const double s = f / (2.0 + f), z = s * s, w = z * z;
+  const double t1 = w * (Lg2 + w * (Lg4 + w * Lg6)), t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+  const double R = t2 + t1;
+  if (((hx - 0x6147a) | (0x6b851 - hx)) > 0) {
+    const double hfsq = 0.5 * f * f;
+    return k == 0 ? f - (hfsq - s * (hfsq + R)) : dk * ln2hi - ((hfsq - (s * (hfsq + R) + dk * ln2lo)) - f);
+  }
+  return k == 0 ? f - s * (f - R) : dk * ln2hi - ((s * (f - R) - dk * ln2lo) - f);
+}
+
+// Reused per thread: (V) weights and (V) selection scratch.
+struct Scratch { std::vector<double> w, sel; std::vector<float> self; };
+
+// The weight threshold of the kept set {w ≥ thr} (0 = keep all), kernel.ts's keepThreshold.
+double KeepThreshold(const float* row, float mx, double T, const double* w, double total, const TokenPolicy& p,
+                     int64_t V, Scratch& s) {
+  double thr = 0, mass = total;
+  if (p.topK > 0 && p.topK < V) {
+    // the k-th largest weight is the weight of the k-th largest logit (w is a non-decreasing function of it)
+    s.self.assign(row, row + V);
+    std::nth_element(s.self.begin(), s.self.begin() + (p.topK - 1), s.self.end(), std::greater<float>());
+    thr = ExpD(((double)s.self[p.topK - 1] - (double)mx) / T);
+    mass = 0;
+    for (int64_t i = 0; i < V; i++) if (w[i] >= thr) mass += w[i];
+  }
+  if (p.topP < 1) {
+    // nucleus: sort only the candidates above a cut, lowered by 2^-10 until they hold the needed mass
+    const double need = p.topP * mass;
+    double cut = 0x1p-10;
+    int64_t n = 0;
+    for (;;) {
+      const double c = std::max(cut, thr);
+      double m = 0;
+      n = 0;
+      for (int64_t i = 0; i < V; i++) if (w[i] >= c) { s.sel[n++] = w[i]; m += w[i]; }
+      if (m >= need || c <= thr) break;
+      cut = cut > 0x1p-60 ? cut * 0x1p-10 : 0;
+    }
+    std::sort(s.sel.begin(), s.sel.begin() + n);
+    double cum = 0, nucleus = n > 0 ? s.sel[0] : 0;
+    for (int64_t i = n - 1; i >= 0; i--) {
+      cum += s.sel[i];
+      if (cum >= need) { nucleus = s.sel[i]; break; }
+    }
+    thr = std::max(thr, nucleus);
+  }
+  if (p.minP > 0) thr = std::max(thr, p.minP);
+  return thr;
+}
+
+// One row: returns false when its maximum is not finite (or it holds a NaN).
+bool DrawRow(const float* row, int64_t V, const TokenPolicy& p, double u, Scratch& s, int32_t* token,
+             double* logprob) {
+  float mx = -INFINITY;
+  bool nan = false;
+#pragma omp simd reduction(max : mx) reduction(|| : nan)
+  for (int64_t i = 0; i < V; i++) { mx = row[i] > mx ? row[i] : mx; nan = nan || row[i] != row[i]; }
+  if (nan || !std::isfinite(mx)) return false;
+  int64_t top = 0;
+  while (row[top] != mx) top++;  // the first maximum, as torch.argmax
+  const double T = p.temperature > 0 ? p.temperature : 1, dmx = mx;
+  double* w = s.w.data();
+  if (T == 1) {  // x / 1 is x: the same weights without a division
+#pragma omp simd
+    for (int64_t i = 0; i < V; i++) w[i] = ExpD((double)row[i] - dmx);
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < V; i++) w[i] = ExpD(((double)row[i] - dmx) / T);
+  }
+  double total = 0;
+  for (int64_t i = 0; i < V; i++) total += w[i];  // in order: the same rounding as the reference
+  const double lz = LogD(total);
+  if (p.temperature == 0) { *token = (int32_t)top; *logprob = -lz; return true; }
+  const double thr = KeepThreshold(row, mx, T, w, total, p, V, s);
+  double mass = total;
+  if (thr > 0) { mass = 0; for (int64_t i = 0; i < V; i++) if (w[i] >= thr) mass += w[i]; }
+  // inverse CDF in vocabulary order over the kept tokens
+  const double target = u * mass;
+  double cum = 0;
+  int64_t pick = -1;
+  for (int64_t i = 0; i < V; i++) {
+    const double x = w[i];
+    if (x >= thr && x > 0) { cum += x; pick = i; if (cum > target) break; }
+  }
+  *token = (int32_t)pick;
+  *logprob = ((double)row[pick] - dmx) / T - lz;
+  return true;
+}
+
+}  // namespace
+
+// Draws tokens[b] from logits row rows ? rows[b] : b with uniform u[b]. Returns the first failing row
+// (non-finite maximum or NaN) or −1.
+int64_t sampleRows(const float* logits, int64_t V, const int32_t* rows, int64_t B, const TokenPolicy& p,
+                   const double* u, int32_t* tokens, double* logprobs) {
+  int64_t bad = -1;
+#pragma omp parallel if (B > 1)
+  {
+    static thread_local Scratch s;
+    if ((int64_t)s.w.size() < V) { s.w.resize(V); s.sel.resize(V); }
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t b = 0; b < B; b++) {
+      const float* row = logits + (rows ? (int64_t)rows[b] : b) * V;
+      if (!DrawRow(row, V, p, u[b], s, tokens + b, logprobs + b)) {
+#pragma omp critical
+        if (bad < 0 || b < bad) bad = b;
+      }
+    }
+  }
+  return bad;
+}
+
+namespace {
+
+// sampleRows(logits F32 (R·V), V, rows Int32Array | null, B, temperature, topP, topK, minP, u F64 (B),
+//            tokens Int32Array (B), logprobs F64 (B))
+Napi::Value SampleRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const float* logits = F(info[0]);
+  const int64_t R = (int64_t)Len(info[0]), V = N(info[1]), B = N(info[3]);
+  const int32_t* rows = info[2].IsNull() ? nullptr : I(info[2]);
+  const TokenPolicy p{Dbl(info[4]), Dbl(info[5]), Dbl(info[7]), N(info[6])};
+  auto u = info[8].As<Napi::Float64Array>();
+  auto tokens = info[9].As<Napi::Int32Array>();
+  auto lps = info[10].As<Napi::Float64Array>();
+  std::string err;
+  if (V <= 0 || R % V != 0) err = "sampleRows: logits length " + std::to_string(R) + " is not a multiple of V = " + std::to_string(V);
+  else if ((int64_t)u.ElementLength() < B || (int64_t)tokens.ElementLength() < B || (int64_t)lps.ElementLength() < B)
+    err = "sampleRows: u, tokens and logprobs need " + std::to_string(B) + " entries";
+  else if (rows && (int64_t)info[2].As<Napi::Int32Array>().ElementLength() < B) err = "sampleRows: rows has fewer than B entries";
+  for (int64_t b = 0; err.empty() && b < B; b++) {
+    const int64_t r = rows ? rows[b] : b;
+    if (r < 0 || r >= R / V) err = "sampleRows: row " + std::to_string(r) + " outside the " + std::to_string(R / V) + " logits rows";
+  }
+  if (err.empty()) {
+    const int64_t bad = sampleRows(logits, V, rows, B, p, u.Data(), tokens.Data(), lps.Data());
+    if (bad >= 0) err = "logits row " + std::to_string(rows ? rows[bad] : bad) + " has a non-finite maximum or a NaN";
+  }
+  if (!err.empty()) Napi::RangeError::New(env, err).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+}  // namespace
+
+void RegisterSample(Napi::Env env, Napi::Object exports) { Def(env, exports, "sampleRows", SampleRows); }
+
+}  // namespace ttrl_cpu
