@@ -9,6 +9,7 @@ import type { PromptOptions } from '../tokenizer/index.js';
 import { stopIds } from '../tokenizer/eos.js';
 import { resolveSampling, type SamplingParams } from '../sample/params.js';
 import type { OptimConfig } from '../train/optim.js';
+import type { PrecisionSetting } from '../tensor/index.js';
 import type { LoraSpec } from '../model/lora.js';
 import { deriveSeed } from '../util/rng.js';
 import { ADVANTAGE_OPTIONS, type AdvantageOptions } from './advantage.js';
@@ -27,6 +28,8 @@ const EVAL_STREAM = 0xe7a1;
 export interface RunPlan {
   /** Run seed: data order, selection and sampling streams derive from it. */
   seed: number;
+  /** Number format of the models' matrix products ('auto': the device's default, resolved by backendAt). */
+  precision: PrecisionSetting;
   /** Question → prompt ids; longer prompts than maxLen are an error. */
   prompt: { options: PromptOptions; maxLen: number };
   data: { perStep: number; shuffle: boolean; dropLast: boolean; episodes: number };
@@ -68,6 +71,11 @@ export interface RunPlan {
   schedule: LrSchedule;
   eval: { every: number; atStart: boolean; settings: EvalSettings };
   checkpoint: { every: number; keep: number };
+}
+
+/** The run's precision setting (also read by the demo's evaluation of its base). */
+export function precisionOf(cfg: TrainConfig): PrecisionSetting {
+  return cfg.model.precision;
 }
 
 /** Training steps in the run: episodes × batches per epoch. */
@@ -120,6 +128,7 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
   const r = cfg.rollout, e = cfg.eval, o = cfg.optim;
   return {
     seed: cfg.run.seed,
+    precision: precisionOf(cfg),
     prompt: {
       options: {
         mode: cfg.model.chat_template ? 'chat' : 'raw',

@@ -70,6 +70,9 @@ export interface Bf16Support {
 }
 
 let bf16Support: Bf16Support | null = null;
+let announcement: string | null = null;
+/** A line for stderr, written once, before the next matrix product (see backendAt in index.ts). */
+export function announceAtFirstProduct(line: string): void { announcement = line; }
 export function cpuBf16Support(): Bf16Support { return (bf16Support ??= loadNative().bf16Info!() as Bf16Support); }
 
 export class CpuBackend implements Backend {
@@ -106,6 +109,7 @@ export class CpuBackend implements Backend {
   fill(b: Buf, value: number): void { arr(b).fill(value); }
 
   gemm(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
+    if (announcement !== null) { process.stderr.write(announcement); announcement = null; }
     if (this.precision === 'bf16') {
       this.nat.gemmBf16!(arr(C), anyArr(A), anyArr(Bm), M, N, K, transA, transB, alpha, beta);
     } else {

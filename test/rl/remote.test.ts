@@ -24,7 +24,8 @@ function cfgFor(modelDir: string, data: string, extra: Record<string, unknown> =
   return loadConfig(null, {
     'model.path': modelDir, 'data.path': data, 'data.prompts_per_step': 2, 'rollout.n_votes': 6, 'rollout.n_train': 4,
     'rollout.max_response_len': 12, 'optim.mini_batch': 4, 'optim.micro_batch': 2, 'optim.lr': 1e-3, 'optim.schedule': 'constant',
-    'optim.warmup_ratio': 0, 'eval.every': 0, 'eval.at_start': false, 'run.episodes': 3, 'run.seed': 5, ...extra,
+    'optim.warmup_ratio': 0, 'eval.every': 0, 'eval.at_start': false, 'run.episodes': 3, 'run.seed': 5,
+    'model.precision': 'fp32', ...extra,  // as the servers (spawnServe): remote and local rollouts compared bit for bit
   });
 }
 

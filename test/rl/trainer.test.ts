@@ -70,10 +70,10 @@ test('oracle rewards follow the given label; ttrl rewards follow the vote; only 
   assert.deepEqual(Object.entries(REWARD_MODES).filter(([, m]) => m.usesGold).map(([k]) => k), ['oracle', 'hybrid_gt']);
 });
 
-test('resume after a clean stop ends bit-identical to an uninterrupted run', async () => {
+for (const precision of ['fp32', 'bf16']) test(`resume after a clean stop ends bit-identical to an uninterrupted run (${precision})`, async () => {
   const dir = await tinyModelDir();
   const data = taskData(dir, 4);
-  const cfg = cfgFor(dir, data, { 'eval.every': 0, 'eval.at_start': false, 'run.save_every': 1 });
+  const cfg = cfgFor(dir, data, { 'eval.every': 0, 'eval.at_start': false, 'run.save_every': 1, 'model.precision': precision });
   await train(cfg, { out: path.join(dir, 'full'), quiet: true, report: false });
   await train(cfg, { out: path.join(dir, 'part'), quiet: true, report: false, maxSteps: 2 });
   await train(cfg, { out: path.join(dir, 'part'), quiet: true, report: false, resume: true });
