@@ -43,7 +43,7 @@ function decodeRate(model: Model): number {
   return (B * 4) / ((performance.now() - t0) / 1000);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const a = JSON.parse(process.argv[2]!) as StepArgs;
   const cfg: ModelConfig = parseConfig({ ...QWEN15B_CONFIG, num_hidden_layers: a.layers });
   const be = cpu();
@@ -64,7 +64,7 @@ function main(): void {
   const buildSeconds = (performance.now() - tBuild) / 1000;
   const batch = samples(a, cfg.vocabSize);
   const cpu0 = process.cpuUsage(), t0 = performance.now();
-  const st = policyUpdate(policy, ref, opt, batch, {
+  const st = await policyUpdate(policy, ref, opt, batch, {
     objective: () => ({ clipLow: 0.2, clipHigh: 0.2, clipRatioC: 3, aggMode: 'token-mean', klCoef: 0.001, klType: 'low_var_kl', entropyCoef: 0 }),
     miniBatch: a.B, microBatch: a.micro, gradClip: 1, temperature: 1, lr: 1e-6,
   });
@@ -86,4 +86,4 @@ function main(): void {
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-main();
+await main();

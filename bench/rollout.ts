@@ -100,12 +100,12 @@ export async function benchStep(ctx: SectionContext): Promise<object> {
     model.freeScratch();
     let last: { samplesDone: number } | null = null;
     const t0 = performance.now();
-    const responses = await rollout(localEngine(model, decode), promptIds, indices, plan, 1, { onProgress: (p) => { last = p; } });
+    const responses = (await rollout(localEngine(model, decode), promptIds, indices, plan, 1, { onProgress: (p) => { last = p; } }))!;
     const t1 = performance.now();
     const groups = rewardStep(responses, 'ttrl', { minVoteShare: 0 }, null);
     const t2 = performance.now();
     const opt = new Optimizer(model.params, plan.optimizer, model.be);
-    const upd = learnStep({ policy: model, ref: null, opt }, promptIds, indices, responses, groups, plan, 1, 1e-7);
+    const upd = await learnStep({ policy: model, ref: null, opt }, promptIds, indices, responses, groups, plan, 1, 1e-7);
     const t3 = performance.now();
     for (const p of model.params.values()) p.grad = null;
     model.freeScratch();

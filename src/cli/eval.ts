@@ -52,13 +52,14 @@ export async function run(argv: string[]): Promise<number> {
   }));
   const k = numberFlag('k', v.k, 16, POSITIVE_INTEGER);
   const bar = new Progress('eval', prompts.length * k, { unit: 'sample' });
-  const r = evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), {
+  const r = await evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), {
     k, temperature: numberFlag('temperature', v.temperature, 0.6, SAMPLING_RULES.temperature),
     topP: numberFlag('top-p', v['top-p'], 0.95, SAMPLING_RULES.topP),
     maxNewTokens: numberFlag('max-new-tokens', v['max-new-tokens'], 3072, SAMPLING_RULES.maxNewTokens),
     eosIds: stopIds(tok, model.cfg), seed: numberFlag('seed', v.seed, 0, INTEGER), greedy: !v['no-greedy'], choices: v.choices,
-  }, (p) => bar.update(p.samplesDone));
+  }, { onProgress: (p) => bar.update(p.samplesDone) });
   bar.finish();
+  if (!r) throw new Error('evaluation stopped early');
   if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
   else process.stdout.write(`problems ${r.n_problems}  pass@1 (avg@${r.k}) ${r.pass1.toFixed(4)}  maj@${r.k} ${r.maj.toFixed(4)}  best@${r.k} ${r.best.toFixed(4)}  greedy ${r.greedy === null ? '-' : r.greedy.toFixed(4)}\n`);
   return 0;

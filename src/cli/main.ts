@@ -1,6 +1,8 @@
 // `ttrl <command> [options]`: each command lives in its own module, loaded on demand so that
 // `ttrl grade` does not pay for loading the native backend.
 import { TtrlError } from '../util/errors.js';
+import { diskErrorOf } from '../util/disk.js';
+import { RunStopped, SIGNAL_EXIT } from '../rl/interrupt.js';
 
 type CommandModule = { run(argv: string[]): Promise<number | void> };
 
@@ -41,7 +43,13 @@ async function main(): Promise<number> {
 main().then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
-    if (err instanceof TtrlError || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    const disk = diskErrorOf(err, '?');
+    if (err instanceof RunStopped) {
+      process.exitCode = SIGNAL_EXIT[err.signal];
+    } else if (disk) {
+      process.stderr.write(`ttrl: ${disk.message}\n`);
+      process.exitCode = 1;
+    } else if (err instanceof TtrlError || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
         || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
         || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
       process.stderr.write(`ttrl: ${(err as Error).message}\n`);

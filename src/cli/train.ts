@@ -1,7 +1,8 @@
-// `ttrl train --config run.yaml [--out DIR] [--max-steps N] [--save-every K] [--resume] [--section.key VALUE ...]`
+// `ttrl train --config run.yaml [--out DIR] [--max-steps N] [--save-every K] [--resume [--force] | --overwrite] [--section.key VALUE ...]`
 import { parseArgs } from 'node:util';
 import { loadConfig, configArgOptions, overridesFromArgs, describeConfig } from '../rl/config-io.js';
 import { train } from '../rl/trainer.js';
+import { SIGNAL_EXIT } from '../rl/interrupt.js';
 import { TtrlError } from '../util/errors.js';
 import { DEVICE_OPTION, DEVICE_HELP, PRECISION_HELP, parseDevice, parsePrecision, getBackend } from '../tensor/index.js';
 
@@ -10,7 +11,9 @@ const HELP = `usage: ttrl train --config run.yaml [options] [--section.key VALUE
   --out DIR          run directory (default run.out_dir/run.name)
   --max-steps N      stop after N training steps
   --save-every K     checkpoint every K steps (= --run.save_every K)
-  --resume           continue from the run directory's last checkpoint
+  --resume           continue from the run directory's last checkpoint (refused if a training setting
+                     differs from its config.yaml; --force continues anyway)
+  --overwrite        replace the run already in the run directory (without it such a folder is refused)
   --quiet            no progress output
 ${DEVICE_HELP}
 ${PRECISION_HELP.replace('default auto', 'default model.precision, auto')}
@@ -20,7 +23,8 @@ config keys (default, source):`;
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, strict: true, options: {
     config: { type: 'string' }, out: { type: 'string' }, 'max-steps': { type: 'string' }, 'save-every': { type: 'string' },
-    resume: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+    resume: { type: 'boolean', default: false }, overwrite: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
     ...DEVICE_OPTION, precision: { type: 'string' },
     ...configArgOptions(),
   } });
@@ -35,7 +39,12 @@ export async function run(argv: string[]): Promise<number> {
     maxSteps = Number(v['max-steps']);
     if (!Number.isInteger(maxSteps) || maxSteps < 0) throw new TtrlError(`--max-steps must be a non-negative integer, got ${v['max-steps']}`);
   }
-  const res = await train(cfg, { out: v.out, resume: v.resume, maxSteps, quiet: v.quiet, backend: getBackend(parseDevice(v.device)) });
-  process.stderr.write(`${res.stopped ? 'stopped' : 'done'}: ${res.steps} steps in ${res.runDir}\n`);
-  return res.stopped ? 130 : 0;
+  if (v.force && !v.resume) throw new TtrlError('--force applies to --resume only');
+  const res = await train(cfg, {
+    out: v.out, resume: v.resume, overwrite: v.overwrite, force: v.force, maxSteps, quiet: v.quiet,
+    backend: getBackend(parseDevice(v.device)),
+  });
+  if (res.signal) return SIGNAL_EXIT[res.signal];  // the trainer has said where the checkpoint is
+  process.stderr.write(`done: ${res.steps} steps in ${res.runDir}\n`);
+  return 0;
 }

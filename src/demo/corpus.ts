@@ -3,8 +3,8 @@
 //
 // Why slips. A model pretrained only on perfect solutions makes mostly *systematic* errors: it learns a
 // wrong carry for some pairs of numbers and repeats it in every sample, so its majority vote is wrong
-// exactly where its single samples are, and maj@N sits barely above pass@1 (measured: 0.51 vs 0.62).
-// TTRL has nothing to learn from then. Worked solutions written by people (and by larger models) are not
+// exactly where its single samples are, and maj@N gains little over pass@1. TTRL has nothing to learn
+// from then. Worked solutions written by people (and by larger models) are not
 // perfect either: now and then a carry is dropped or a result is off by one, and the rest of the solution
 // carries on from the wrong value. A model trained on such text learns to slip at a similar rate, at random,
 // in any step, so its wrong answers scatter over several values while the right answer stays the most

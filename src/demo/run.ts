@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../model/model.js';
 import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { train } from '../rl/trainer.js';
+import { RunStopped } from '../rl/interrupt.js';
 import { evaluate, type EvalResult } from '../rl/evaluate.js';
 import type { TrainConfig } from '../rl/config.js';
 import { buildRunPlan, precisionOf } from '../rl/plan.js';
@@ -86,7 +87,9 @@ async function evalBase(cfg: TrainConfig, problems: { prompt: string; answer: st
   const model = loadModel(cfg.model.path, backendAt(cpu(), precisionOf(cfg)));  // the runs' precision
   const plan = buildRunPlan(cfg, { tok, model: model.cfg }, problems.length);
   const prompts = problems.map((p) => ({ ids: buildPrompt(tok, p.prompt, plan.prompt.options).ids, answer: p.answer }));
-  return evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), plan.eval.settings);
+  const r = await evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), plan.eval.settings);
+  if (!r) throw new TtrlError('demo: the base evaluation was stopped');
+  return r;
 }
 
 /** Mean label accuracy over the run's last `n` steps (the last epoch: every test question once). */
@@ -163,6 +166,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
   const cfgOf = (mode: string): TrainConfig =>
     demoTrainConfig(mode, { model: baseDir, data: dataFile, runDir: path.join(out, mode) }, preset, o.seed, o.overrides);
+  cfgOf('ttrl');  // bad overrides fail here with the parser's own message, not as "no such mode" below
   const valid = (mode: string): boolean => {
     try { cfgOf(mode); return true; } catch (e) { if (e instanceof TtrlError) return false; throw e; }
   };
@@ -179,6 +183,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   for (const mode of methods) {
     o.log(announce(mode));
     const r = await train(cfgOf(mode), { out: path.join(out, mode), quiet: o.quiet, report: false });
+    if (r.signal) throw new RunStopped(r.signal);
     runs[mode] = { ...scoresOf(r.lastEval, mode), label_acc: tailLabelAccuracy(path.join(out, mode), perEpoch) };
     steps = r.steps;
     const s = runs[mode]!;

@@ -9,4 +9,4 @@ export {
   majorityVote, gradeGroup, majorityReward,
   type VoteOptions, type VoteResult, type RewardFn, type RewardContext, type GradeGroupOptions, type GroupGrade,
 } from './vote.js';
-export { passAtK, avgAtK, majAtN, majorityCorrect, labelAccuracy, goldRewards, rewardAccuracy } from './metrics.js';
+export { passAtK, avgAtK, labelAccuracy, goldRewards, rewardAccuracy } from './metrics.js';

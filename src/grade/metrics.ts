@@ -1,7 +1,7 @@
-// Evaluation metrics of the TTRL paper (see shared/TTRL.md "Evaluation" and "Metrics logged each step").
-// Pure functions over plain arrays; gold answers appear only here and in evaluation, never in rewards.
+// Evaluation metrics of the TTRL paper (pass@1 as avg@k, maj@N, best@k) and its per-step diagnostics
+// (label and reward accuracy, §4), used by rl/evaluate.ts and rl/diagnostics.ts. Pure functions over plain
+// arrays; gold answers appear only here and in evaluation, never in rewards.
 import { isEquivalent, type EquivalenceOptions } from './equivalence.js';
-import { majorityVote } from './vote.js';
 
 /**
  * Unbiased pass@k from n samples of which c are correct (Chen et al. 2021, "Evaluating Large Language
@@ -35,22 +35,6 @@ export function avgAtK(correct: readonly (readonly boolean[])[]): number {
     n++;
   }
   return n === 0 ? NaN : sum / n;
-}
-
-/** Does the majority vote over one problem's answers match the gold answer? (maj@N for one problem) */
-export function majorityCorrect(answers: readonly (string | null)[], gold: string, opts: EquivalenceOptions = {}): boolean {
-  const { label } = majorityVote(answers, opts);
-  return label !== null && isEquivalent(label, gold, opts).equal;
-}
-
-/**
- * maj@N: the share of problems whose majority-voted answer is equivalent to the gold answer.
- * answers: (problems, N samples), null where no answer was extracted. No problems → NaN.
- */
-export function majAtN(answers: readonly (readonly (string | null)[])[], golds: readonly string[], opts: EquivalenceOptions = {}): number {
-  if (answers.length !== golds.length) throw new RangeError(`majAtN: ${answers.length} problems but ${golds.length} gold answers`);
-  if (answers.length === 0) return NaN;
-  return answers.filter((a, i) => majorityCorrect(a, golds[i]!, opts)).length / answers.length;
 }
 
 /**

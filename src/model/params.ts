@@ -111,8 +111,15 @@ export function copySideFiles(from: string, to: string): void {
   }
 }
 
+/** Write `file` through a fsynced temporary copy and a rename: readers see the old or the new file, never half. */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try { fs.writeFileSync(fd, text); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });  // a half-written copy helps nobody (and may hold the space a retry needs)
+    throw e;
+  }
 }

@@ -11,9 +11,10 @@ export interface RunFinals {
   /** Step records in the file, and the last step number (undefined when there are none). */
   steps: number;
   lastStep?: number;
-  /** Eval pass@1 and maj@k at the first and last evaluation that has them. */
+  /** Eval pass@1, maj@k and greedy accuracy at the first and last evaluation that has them. */
   pass1?: FirstLast;
   maj?: FirstLast;
+  greedy?: FirstLast;
   /** Eval samples per problem (the k of maj@k), from the first eval that states it. */
   k?: number;
   /** Means over the last TAIL_STEPS steps that have the field. */
@@ -50,6 +51,7 @@ export function runFinals(m: RunMetrics): RunFinals {
     lastStep: steps.length ? steps[steps.length - 1].step : undefined,
     pass1: firstLast(m.evals.map((e) => ({ step: e.step, v: e.pass1 }))),
     maj: firstLast(m.evals.map((e) => ({ step: e.step, v: e.maj }))),
+    greedy: firstLast(m.evals.map((e) => ({ step: e.step, v: e.greedy }))),
     k: m.evals.find((e) => e.k !== undefined)?.k,
     labelAcc: tailMean(steps, 'label_acc'),
     rewardAcc: tailMean(steps, 'reward_acc'),

@@ -61,6 +61,7 @@ function tiles(f: RunFinals): string {
   return `<section class="tiles">${[
     evalTile('eval pass@1', f.pass1),
     evalTile(`eval maj@${k}`, f.maj),
+    evalTile('eval greedy', f.greedy),
     tile('label accuracy', fmtPct(f.labelAcc), f.labelAcc === undefined ? 'no gold labels' : tail),
     tile('reward accuracy', fmtPct(f.rewardAcc), f.rewardAcc === undefined ? 'no gold labels' : tail),
     tile('steps', f.lastStep === undefined ? '0' : String(f.lastStep), `${f.steps} step records`),
@@ -77,12 +78,12 @@ function finalsTable(input: ReportInput): string {
   const rows = input.runs.map((r) => {
     const f = runFinals(r.metrics);
     return `<tr><th>${esc(r.name)}</th><td>${f.lastStep ?? '–'}</td><td>${firstLastCell(f.pass1)}</td>`
-      + `<td>${firstLastCell(f.maj)}</td><td>${fmtPct(f.labelAcc)}</td><td>${fmtPct(f.rewardAcc)}</td>`
+      + `<td>${firstLastCell(f.maj)}</td><td>${firstLastCell(f.greedy)}</td><td>${fmtPct(f.labelAcc)}</td><td>${fmtPct(f.rewardAcc)}</td>`
       + `<td>${fmtPct(f.voteShare)}</td><td>${fmtSeconds(f.stepSeconds)}</td><td>${fmtSeconds(f.wallSeconds)}</td></tr>`;
   });
   const k = evalK(input);
   return `<section class="card"><h2>Final numbers</h2><table class="num"><thead><tr><th>run</th><th>last step</th>`
-    + `<th>eval pass@1</th><th>eval maj@${k}</th><th>label acc*</th><th>reward acc*</th><th>vote share*</th>`
+    + `<th>eval pass@1</th><th>eval maj@${k}</th><th>eval greedy</th><th>label acc*</th><th>reward acc*</th><th>vote share*</th>`
     + `<th>step time Σ</th><th>wall time</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
     + `<p class="dim">eval: first → last evaluation, change in points. * mean of the last ${TAIL_STEPS} steps.</p></section>`;
 }

@@ -1,13 +1,13 @@
 // A run folder's files on disk: checkpoints (HF model dir, or a LoRA run's PEFT adapter files, + optimizer
-// state + run state), final/, and the
-// metrics log. Every folder is written under a temporary name and renamed, so a reader (or --resume) only
-// ever sees complete ones.
+// state + run state), final/, and the metrics log. Every folder is written under a temporary name, fsynced
+// and renamed, so a reader (or --resume) only ever sees complete ones.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Model } from '../model/model.js';
 import type { Optimizer } from '../train/optim.js';
 import type { BatchCursor } from '../data/batches.js';
 import { writeFileAtomic, copySideFiles } from '../model/params.js';
+import { onDisk, fsyncPath, fsyncTree } from '../util/disk.js';
 import { savePolicy } from './learner.js';
 
 /** Where a run stands after `step` steps: the next batch to train on. */
@@ -28,27 +28,41 @@ export function readRunState(ckpt: string): RunState {
   return JSON.parse(fs.readFileSync(path.join(ckpt, 'state.json'), 'utf8')) as RunState;
 }
 
-/** Write `policy` (with the base model's side files) to `dir` through a temporary folder and a rename. */
+/**
+ * Write `policy` (with the base model's side files) to `dir` through a temporary folder, fsynced, then renamed.
+ * On failure the temporary folder is removed and `dir` is as it was; a disk problem becomes a DiskError.
+ */
 function writeModelDir(dir: string, baseDir: string, policy: Model, extra: (tmp: string) => void): void {
   const tmp = `${dir}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  savePolicy(tmp, policy, baseDir);
-  copySideFiles(baseDir, tmp);
-  extra(tmp);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
+  onDisk(tmp, () => {
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      savePolicy(tmp, policy, baseDir);
+      copySideFiles(baseDir, tmp);
+      extra(tmp);
+      fsyncTree(tmp);
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  });
+  onDisk(dir, () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+    fsyncPath(path.dirname(dir));
+  });
 }
 
 /** A checkpoint of `state`; keeps the `keep` newest. */
 export function saveCheckpoint(runDir: string, baseDir: string, policy: Model, opt: Optimizer, state: RunState, keep: number): string {
   const dir = path.join(runDir, 'checkpoints');
-  fs.mkdirSync(dir, { recursive: true });
+  onDisk(dir, () => fs.mkdirSync(dir, { recursive: true }));
   const final = path.join(dir, `step-${state.step}`);
   writeModelDir(final, baseDir, policy, (tmp) => {
     opt.save(tmp);
     writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify(state) + '\n');
   });
-  for (const s of stepsIn(dir).slice(keep)) fs.rmSync(path.join(dir, `step-${s}`), { recursive: true, force: true });
+  for (const s of stepsIn(dir).slice(keep)) onDisk(dir, () => fs.rmSync(path.join(dir, `step-${s}`), { recursive: true, force: true }));
   return final;
 }
 
@@ -64,5 +78,5 @@ export function truncateMetrics(file: string, step: number): void {
     if (!l.trim()) return false;
     try { return (JSON.parse(l) as { step: number }).step <= step; } catch { return false; }
   });
-  writeFileAtomic(file, keep.map((l) => l + '\n').join(''));
+  onDisk(file, () => writeFileAtomic(file, keep.map((l) => l + '\n').join('')));
 }

@@ -46,15 +46,15 @@ export interface Learner { policy: Model; ref: Model | null; opt: Optimizer }
  * learning rate `lr`. null when nothing trains: a mode without updates, or no prompt passed the vote-share
  * safeguard.
  */
-export function learnStep(l: Learner, promptIds: readonly number[][], indices: readonly number[], responses: readonly Response[][],
-                          groups: readonly GroupResult[], plan: RunPlan, step: number, lr: number): UpdateStats | null {
+export async function learnStep(l: Learner, promptIds: readonly number[][], indices: readonly number[], responses: readonly Response[][],
+                          groups: readonly GroupResult[], plan: RunPlan, step: number, lr: number): Promise<UpdateStats | null> {
   if (!plan.reward.trains) return null;
   // adaptive voting may stop a prompt before all its votes: only drawn responses can be kept
   const keep = indices.map((i, p) => keptIndices(plan, step, i).filter((j) => j < responses[p]!.length));
   const samples = buildTrainSamples(indices.map((i) => promptIds[i]!), responses, groups, keep, plan.advantage.options, plan.advantage.eps);
   if (!samples.length) return null;
   l.policy.freeScratch();  // the rollout's scratch is not needed while training
-  const stats = policyUpdate(l.policy, l.ref, l.opt, samples, { ...plan.update, lr });
+  const stats = await policyUpdate(l.policy, l.ref, l.opt, samples, { ...plan.update, lr });
   l.policy.freeScratch();
   return stats;
 }

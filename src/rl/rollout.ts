@@ -5,7 +5,7 @@
 // Extending: another way to draw responses (a remote server, an adaptive number of votes) is a
 // RolloutEngine; the trainer calls it through `rollout` and never looks inside.
 import type { Model } from '../model/model.js';
-import { sampleBatch, type SamplingParams, type SampleProgress } from '../sample/index.js';
+import { sampleBatchAsync, type SamplingParams, type SampleProgress } from '../sample/index.js';
 import { gradeGroup } from '../grade/index.js';
 import { deriveSeed } from '../util/rng.js';
 import { keptIndices } from './learn.js';
@@ -22,11 +22,16 @@ export interface RolloutRequest { ids: number[]; n: number; key: number; first?:
 export interface RolloutHooks {
   /** Samples done so far, for progress bars. */
   onProgress?: (p: Pick<SampleProgress, 'samplesDone' | 'samplesTotal'>) => void;
+  /** Checked while drawing; true ends the rollout early (a Ctrl-C): the engine then returns null. */
+  shouldStop?: () => boolean;
 }
 
-/** Draws responses[r][j] for every request r in request order; `seed` is the step's seed. */
+/**
+ * Draws responses[r][j] for every request r in request order; `seed` is the step's seed. Returns null when
+ * hooks.shouldStop() turned true before it finished (the step is then dropped, nothing else changes).
+ */
 export interface RolloutEngine {
-  generate(requests: RolloutRequest[], sampling: SamplingParams, seed: number, hooks: RolloutHooks): Promise<Response[][]>;
+  generate(requests: RolloutRequest[], sampling: SamplingParams, seed: number, hooks: RolloutHooks): Promise<Response[][] | null>;
   /** The policy after `step` updates is the one to sample from next (remote engines send it to their servers). */
   sync?(policy: Model, step: number): Promise<void>;
 }
@@ -37,8 +42,9 @@ type Decode = (ids: number[]) => string;
 export function localEngine(policy: Model, decode: Decode): RolloutEngine {
   return {
     async generate(requests, sampling, seed, hooks) {
-      const out = sampleBatch(policy, requests, sampling, { seed, decoder: { decode }, onProgress: hooks.onProgress });
-      return out.map((g) => g.map((s) => ({
+      const out = await sampleBatchAsync(policy, requests, sampling,
+        { seed, decoder: { decode }, onProgress: hooks.onProgress, shouldStop: hooks.shouldStop });
+      return out && out.map((g) => g.map((s) => ({
         ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, truncated: s.finishReason === 'length',
       })));
     },
@@ -56,10 +62,10 @@ export const VOTE_WAVE = 8;
 /**
  * The rollout of one step: plan.rollout.nVotes responses for each prompt index in `indices`, or with
  * adaptive voting as many as each prompt needs (responses[p].length ≤ nVotes; its first ones, so every
- * response is the one fixed voting would have drawn).
+ * response is the one fixed voting would have drawn). null when hooks.shouldStop ended it early.
  */
 export async function rollout(engine: RolloutEngine, promptIds: readonly number[][], indices: readonly number[], plan: RunPlan,
-                              step: number, hooks: RolloutHooks = {}): Promise<Response[][]> {
+                              step: number, hooks: RolloutHooks = {}): Promise<Response[][] | null> {
   const { nVotes, sampling, adaptiveVotes } = plan.rollout, seed = rolloutSeed(plan, step);
   if (!adaptiveVotes) {
     return engine.generate(indices.map((i) => ({ ids: promptIds[i]!, n: nVotes, key: i })), sampling, seed, hooks);
@@ -73,7 +79,9 @@ export async function rollout(engine: RolloutEngine, promptIds: readonly number[
     const total = before + reqs.reduce((a, q) => a + q.n, 0);
     const got = await engine.generate(reqs, sampling, seed, {
       onProgress: (q) => hooks.onProgress?.({ samplesDone: before + q.samplesDone, samplesTotal: total }),
+      shouldStop: hooks.shouldStop,
     });
+    if (!got) return null;
     before = total;
     open.forEach((p, r) => out[p]!.push(...got[r]!));
     open = open.filter((p) => out[p]!.length < nVotes &&

@@ -11,11 +11,13 @@ import path from 'node:path';
 import { readConfig } from '../model/config.js';
 import type { Backend } from '../tensor/backend.js';
 import { loadTokenizer, buildPrompt, type Tok } from '../tokenizer/index.js';
-import { loadLabeled, loadPrompts, type LabeledExample, type PromptOnly } from '../data/dataset.js';
+import type { PromptOnly } from '../data/dataset.js';
 import { iterateBatches, type Batch } from '../data/batches.js';
 import { writeFileAtomic } from '../model/params.js';
 import { Progress } from '../util/progress.js';
 import { TtrlError } from '../util/errors.js';
+import { diskErrorOf, onDisk } from '../util/disk.js';
+import { pauseForEvents } from '../util/pause.js';
 import { dumpConfig } from './config-io.js';
 import type { TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
@@ -28,6 +30,9 @@ import { learnStep, type Learner } from './learn.js';
 import { openLearner } from './learner.js';
 import { stepRecord, stepLogLine, type StepLine } from './record.js';
 import { lastCheckpoint, readRunState, saveCheckpoint, saveFinal, truncateMetrics, type RunState } from './checkpoint.js';
+import { prepareRunDir } from './run-dir.js';
+import { loadRunData } from './run-data.js';
+import { Interrupt, type StopSignal } from './interrupt.js';
 import { evaluate, type EvalPrompt, type EvalResult } from './evaluate.js';
 
 export { STEP_FIELDS } from './record.js';
@@ -37,6 +42,10 @@ export interface TrainOptions {
   /** Run directory (default run.out_dir/run.name). */
   out?: string;
   resume?: boolean;
+  /** Replace a run already in `out` (without it such a folder is refused). */
+  overwrite?: boolean;
+  /** With resume: continue even though training settings differ from the saved config.yaml. */
+  force?: boolean;
   /** Stop after this many steps in total (for smoke runs and tests). */
   maxSteps?: number;
   quiet?: boolean;
@@ -46,7 +55,14 @@ export interface TrainOptions {
   backend?: Backend;
 }
 
-export interface TrainResult { runDir: string; steps: number; lastEval: EvalResult | null; stopped: boolean }
+export interface TrainResult {
+  runDir: string;
+  steps: number;
+  lastEval: EvalResult | null;
+  /** Ended early by a signal (a checkpoint of `steps` was written), and which. */
+  stopped: boolean;
+  signal: StopSignal | null;
+}
 
 /** Everything a run holds while it trains. */
 interface Run extends Learner {
@@ -74,43 +90,24 @@ function promptIdsOf(tok: Tok, plan: RunPlan, question: string, where: string): 
   return ids;
 }
 
-/** The trainer's prompts carry no answer; gold is read separately, for eval, diagnostics and gold reward modes. */
-async function loadData(cfg: TrainConfig, log: (s: string) => void) {
-  const usesGold = REWARD_MODES[cfg.reward.mode].usesGold;
-  const dataOpts = { format: cfg.data.format, promptKey: cfg.data.prompt_key, answerKey: cfg.data.answer_key, idKey: cfg.data.id_key };
-  const prompts: PromptOnly[] = await loadPrompts(cfg.data.path, dataOpts);
-  let labeled: LabeledExample[] | null = null;
-  try { labeled = await loadLabeled(cfg.eval.path ?? cfg.data.path, dataOpts); } catch (e) {
-    if (usesGold) throw e;
-    log(`note: no gold answers (${(e as Error).message}); evaluation and label diagnostics are off`);
-  }
-  const goldById = new Map(labeled?.filter(() => cfg.eval.path === null).map((x) => [x.id, x.answer]) ?? []);
-  if (usesGold && cfg.eval.path !== null) {
-    for (const x of await loadLabeled(cfg.data.path, dataOpts)) goldById.set(x.id, x.answer);
-  }
-  return { prompts, labeled, goldById };
-}
-
 /** Data, plan, run state (fresh or from the last checkpoint), models and optimizer. */
 async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
   const runDir = o.out ?? path.join(cfg.run.out_dir, cfg.run.name);
   const log = (s: string): void => { if (!o.quiet) process.stderr.write(s + '\n'); };
-  const { prompts, labeled, goldById } = await loadData(cfg, log);
+  const note = (s: string): void => { process.stderr.write(s + '\n'); };  // notes show even with --quiet
+  const { prompts, evalSet, goldById } = await loadRunData(cfg, note);
   const tok = await loadTokenizer(cfg.model.path);
 
-  fs.mkdirSync(runDir, { recursive: true });
+  const ckpt = prepareRunDir(runDir, cfg, o, note);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   let state: RunState = { step: 0, cursor: { epoch: 0, batch: 0 } };
-  const ckpt = o.resume ? lastCheckpoint(runDir) : null;
-  if (o.resume && !ckpt) log(`note: --resume: no checkpoint in ${runDir}, starting from the beginning`);
   if (ckpt) {
     state = readRunState(ckpt);
     truncateMetrics(metricsFile, state.step);
     log(`resuming from ${ckpt} (step ${state.step})`);
-  } else {
-    fs.rmSync(metricsFile, { force: true });
   }
-  writeFileAtomic(path.join(runDir, 'config.yaml'), dumpConfig(cfg));
+  const configFile = path.join(runDir, 'config.yaml');
+  onDisk(configFile, () => writeFileAtomic(configFile, dumpConfig(cfg)));
 
   const plan = buildRunPlan(cfg, { tok, model: readConfig(cfg.model.path) }, prompts.length, o.maxSteps);
   const { policy, ref, opt } = openLearner(plan, cfg.model.path, ckpt, o.backend);
@@ -118,33 +115,40 @@ async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
   return {
     cfg, plan, runDir, metricsFile, log, quiet: o.quiet ?? false, prompts, goldById, decode, policy, ref, opt, state,
     promptIds: prompts.map((p, i) => promptIdsOf(tok, plan, p.prompt, `${cfg.data.path} #${i} (${p.id})`)),
-    evalPrompts: labeled?.map((x, i) => ({ ids: promptIdsOf(tok, plan, x.prompt, `eval #${i}`), answer: x.answer })) ?? [],
+    evalPrompts: evalSet.map((x, i) => ({ ids: promptIdsOf(tok, plan, x.prompt, `eval #${i}`), answer: x.answer })),
     engine: plan.rollout.remote
       ? new OpenAIEngine(plan.rollout.remote, policy, path.join(runDir, 'rollout-weights'), cfg.model.path, log)
       : localEngine(policy, decode),
   };
 }
 
-const appendMetrics = (run: Run, rec: object): void => { fs.appendFileSync(run.metricsFile, JSON.stringify(rec) + '\n'); };
+const appendMetrics = (run: Run, rec: object): void => {
+  onDisk(run.metricsFile, () => fs.appendFileSync(run.metricsFile, JSON.stringify(rec) + '\n'));
+};
 
-function runEval(run: Run, step: number): EvalResult | null {
+/** Evaluates and logs; null without eval problems, or when a signal ended it early. */
+async function runEval(run: Run, step: number, intr: Interrupt): Promise<EvalResult | null> {
   if (!run.evalPrompts.length) return null;
   const t0 = performance.now(), s = run.plan.eval.settings;
   const bar = new Progress(`eval @${step}`, run.evalPrompts.length * s.k, { unit: 'sample', silent: run.quiet });
-  const r = evaluate(run.policy, run.evalPrompts, run.decode, s, (p) => bar.update(p.samplesDone));
+  const r = await evaluate(run.policy, run.evalPrompts, run.decode, s,
+    { onProgress: (p) => bar.update(p.samplesDone), shouldStop: () => intr.requested });
   bar.finish();
+  if (!r) return null;
   appendMetrics(run, { kind: 'eval', step, time: Date.now() / 1000, ...r, seconds: (performance.now() - t0) / 1000 });
   run.log(`eval @${step}: pass@1 ${r.pass1.toFixed(3)}  maj@${r.k} ${r.maj.toFixed(3)}  best@${r.k} ${r.best.toFixed(3)}  greedy ${r.greedy?.toFixed(3)}`);
   return r;
 }
 
-/** One TTRL step: rollout → reward → diagnostics → update → record. */
-async function trainStep(run: Run, batch: Batch): Promise<StepLine> {
+/** One TTRL step: rollout → reward → diagnostics → update → record. null: a signal dropped the rollout. */
+async function trainStep(run: Run, batch: Batch, intr: Interrupt): Promise<StepLine | null> {
   const { plan } = run, step = batch.step + 1, idx = batch.indices;
   const t0 = performance.now();
   const bar = new Progress(`step ${step}/${plan.steps.last} rollout`, idx.length * plan.rollout.nVotes, { unit: 'sample', silent: run.quiet });
-  const responses = await rollout(run.engine, run.promptIds, idx, plan, step, { onProgress: (p) => bar.update(p.samplesDone) });
+  const responses = await rollout(run.engine, run.promptIds, idx, plan, step,
+    { onProgress: (p) => bar.update(p.samplesDone), shouldStop: () => intr.requested });
   bar.finish();
+  if (!responses) return null;
   const t1 = performance.now();
   const goldOf = (p: number): string | undefined => run.goldById.get(run.prompts[idx[p]!]!.id);
   const groups = rewardStep(responses, plan.reward.mode, { minVoteShare: plan.reward.minVoteShare },
@@ -152,7 +156,7 @@ async function trainStep(run: Run, batch: Batch): Promise<StepLine> {
   const diag = goldDiagnostics(groups, idx.map((_, p) => goldOf(p)));
   const t2 = performance.now();
   const lr = lrAt(batch.step, plan.schedule);
-  const upd = learnStep(run, run.promptIds, idx, responses, groups, plan, step, lr);
+  const upd = await learnStep(run, run.promptIds, idx, responses, groups, plan, step, lr);
   if (upd) await run.engine.sync?.(run.policy, step);
   const t3 = performance.now();
   const rec = stepRecord(step, batch.epoch, responses, groups, diag, upd, lr,
@@ -168,43 +172,59 @@ function stateAfter(batch: Batch, perEpoch: number): RunState {
   return { step: batch.step + 1, cursor: next };
 }
 
+/** The loop over batches, then the final evaluation and model; stops early (with a checkpoint) on a signal. */
+async function trainLoop(run: Run, intr: Interrupt): Promise<EvalResult | null> {
+  const { plan } = run;
+  let lastEval: EvalResult | null = null, savedStep = -1;
+  const checkpoint = (): string => {
+    savedStep = run.state.step;
+    return saveCheckpoint(run.runDir, run.cfg.model.path, run.policy, run.opt, run.state, plan.checkpoint.keep);
+  };
+  const evalAt = async (step: number): Promise<void> => { lastEval = (await runEval(run, step, intr)) ?? lastEval; };
+  if (run.state.step === 0 && plan.eval.atStart) await evalAt(0);
+  await run.engine.sync?.(run.policy, run.state.step);  // remote servers start from this run's weights
+  for (const batch of iterateBatches(run.prompts.length, plan.data.perStep, plan.seed, plan.data.dropLast, plan.data.episodes,
+    { start: run.state.cursor, shuffle: plan.data.shuffle })) {
+    if (batch.step >= plan.steps.last || intr.requested) break;
+    if (!(await trainStep(run, batch, intr))) break;
+    run.state = stateAfter(batch, plan.steps.perEpoch);
+    await pauseForEvents();  // a safe point: let a pending signal handler run
+    const step = run.state.step, isLast = step >= plan.steps.last;
+    if (!isLast && plan.eval.every > 0 && step % plan.eval.every === 0) await evalAt(step);
+    if (!isLast && plan.checkpoint.every > 0 && step % plan.checkpoint.every === 0) checkpoint();
+  }
+  const evalOn = plan.eval.every > 0 || plan.eval.atStart;
+  if (!intr.requested && evalOn && (run.state.step > 0 || !plan.eval.atStart)) await evalAt(run.state.step);
+  if (intr.requested) {
+    const dir = savedStep === run.state.step ? lastCheckpoint(run.runDir) : checkpoint();
+    process.stderr.write(`stopped by ${intr.signal} after step ${run.state.step}: checkpoint ${dir}; run the same command with --resume to continue\n`);
+    return lastEval;
+  }
+  saveFinal(run.runDir, run.cfg.model.path, run.policy);
+  checkpoint();
+  return lastEval;
+}
+
 export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<TrainResult> {
-  const run = await openRun(cfg, o);
-  const { plan, log } = run;
-  const checkpoint = (): string => saveCheckpoint(run.runDir, cfg.model.path, run.policy, run.opt, run.state, plan.checkpoint.keep);
-  let stop = false;
-  const onSigint = (): void => { if (stop) process.exit(130); stop = true; log('\ninterrupt: finishing this step, then saving a checkpoint (Ctrl-C again to quit now)'); };
-  process.on('SIGINT', onSigint);
-  let lastEval: EvalResult | null = null;
+  const intr = new Interrupt((s) => process.stderr.write(`\n${s}: stopping at the next safe point to save a checkpoint ` +
+    `(${s === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit at once)\n`)).install();
   try {
-    if (run.state.step === 0 && plan.eval.atStart) lastEval = runEval(run, 0);
-    await run.engine.sync?.(run.policy, run.state.step);  // remote servers start from this run's weights
-    for (const batch of iterateBatches(run.prompts.length, plan.data.perStep, plan.seed, plan.data.dropLast, plan.data.episodes,
-      { start: run.state.cursor, shuffle: plan.data.shuffle })) {
-      if (batch.step >= plan.steps.last || stop) break;
-      await trainStep(run, batch);
-      run.state = stateAfter(batch, plan.steps.perEpoch);
-      const step = run.state.step, isLast = step >= plan.steps.last;
-      if (!isLast && plan.eval.every > 0 && step % plan.eval.every === 0) lastEval = runEval(run, step);
-      if (stop || (plan.checkpoint.every > 0 && step % plan.checkpoint.every === 0 && !isLast)) {
-        const dir = checkpoint();
-        if (stop) log(`saved ${dir}; resume with --resume`);
-      }
+    const run = await openRun(cfg, o);
+    let lastEval: EvalResult | null;
+    try { lastEval = await trainLoop(run, intr); } catch (e) {
+      const disk = diskErrorOf(e, run.runDir);
+      if (!disk) throw e;
+      throw new TtrlError(`${disk.message}; the last complete checkpoint is ${lastCheckpoint(run.runDir) ?? 'none yet'}: ` +
+        'free space (or fix permissions), then run the same command with --resume');
     }
-    if (!stop) {
-      const evalOn = plan.eval.every > 0 || plan.eval.atStart;
-      if (evalOn && (run.state.step > 0 || !plan.eval.atStart)) lastEval = runEval(run, run.state.step);
-      saveFinal(run.runDir, cfg.model.path, run.policy);
-      checkpoint();
+    if (!intr.requested && (o.report ?? true)) {
+      try {
+        const { writeReport } = await import('../report/write.js');
+        run.log(`report: ${await writeReport(run.runDir)}`);
+      } catch (e) { run.log(`note: report not written (${(e as Error).message})`); }
     }
+    return { runDir: run.runDir, steps: run.state.step, lastEval, stopped: intr.requested, signal: intr.signal };
   } finally {
-    process.off('SIGINT', onSigint);
+    intr.uninstall();
   }
-  if (o.report ?? true) {
-    try {
-      const { writeReport } = await import('../report/write.js');
-      log(`report: ${await writeReport(run.runDir)}`);
-    } catch (e) { log(`note: report not written (${(e as Error).message})`); }
-  }
-  return { runDir: run.runDir, steps: run.state.step, lastEval, stopped: stop };
 }

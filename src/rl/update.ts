@@ -8,6 +8,7 @@ import type { Optimizer } from '../train/optim.js';
 import { clipGradNorm } from '../train/optim.js';
 import { ppoObjective, type PpoObjectiveConfig } from './objective.js';
 import { TtrlError } from '../util/errors.js';
+import { Pacer } from '../util/pause.js';
 
 /** One response to train on. */
 export interface TrainSample {
@@ -89,7 +90,12 @@ function fromResp(x: Float64Array, samples: TrainSample[], starts: number[], T: 
   return out;
 }
 
-export function policyUpdate(policy: Model, ref: Model | null, opt: Optimizer, samples: TrainSample[], cfg: UpdateConfig): UpdateStats {
+/**
+ * The update over `samples`. Async only to let the event loop in between micro-batches (a Ctrl-C is then
+ * noticed at once); the update itself always runs to the end.
+ */
+export async function policyUpdate(policy: Model, ref: Model | null, opt: Optimizer, samples: TrainSample[], cfg: UpdateConfig): Promise<UpdateStats> {
+  const pacer = new Pacer();
   const useRef = cfg.objective({ tokens: 1, rows: 1, microBatches: 1 }).klCoef !== 0;
   if (useRef && !ref) throw new Error('policyUpdate: kl_coef ≠ 0 needs a reference model');
   const sums = { loss: 0, pgLoss: 0, klLoss: 0, entropy: 0, clipFrac: 0, clipFracLower: 0, ppoKl: 0, gradNorm: 0 };
@@ -129,6 +135,7 @@ export function policyUpdate(policy: Model, ref: Model | null, opt: Optimizer, s
       if (res.klLoss !== null) { sums.klLoss += res.klLoss * w; sawKl = true; }
       sums.clipFrac += res.clipFrac * w; sums.clipFracLower += res.clipFracLower * w; sums.ppoKl += res.ppoKl * w;
       tokens += w;
+      await pacer.tick();
     }
     const gn = clipGradNorm(opt.params, policy.be, cfg.gradClip);  // what the optimizer trains (a LoRA adapter's tensors)
     if (!Number.isFinite(gn)) throw new TtrlError(`gradient norm is ${gn} at optimizer step ${opt.t + 1}; lower optim.lr`);

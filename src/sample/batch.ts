@@ -6,6 +6,7 @@
 // seed when it has one, else the run seed, and key its key (default r): it does not depend on the batch.
 import type { Model } from '../model/model.js';
 import { TtrlError } from '../util/errors.js';
+import { Pacer } from '../util/pause.js';
 import { resolveSampling, type SamplingParams } from './params.js';
 import { Scheduler, type Sample, type SampleProgress } from './scheduler.js';
 import type { TokenDecoder } from './text.js';
@@ -42,9 +43,8 @@ export interface SampleOptions {
   onText?: (request: number, sample: number, delta: string) => void;
 }
 
-/** Draw requests[r].n completions of every prompt; returns samples[r][j] in (request, sample) order. */
-export function sampleBatch(model: Model, requests: SampleRequest[], params: Partial<SamplingParams>,
-                            opts: SampleOptions = {}): Sample[][] {
+/** A Scheduler holding every request, and the results array its samples land in. */
+function queue(model: Model, requests: SampleRequest[], params: Partial<SamplingParams>, opts: SampleOptions): { sched: Scheduler; results: Sample[][] } {
   const p = resolveSampling(params);
   if (p.stopStrings.length > 0 && !opts.decoder) {
     throw new TtrlError('sampling: stop strings need a decoder (pass a tokenizer, or drop the stop strings)');
@@ -65,7 +65,38 @@ export function sampleBatch(model: Model, requests: SampleRequest[], params: Par
     onText: onText ? (j, delta) => onText(r, j, delta) : undefined,
     onSample: (j, s) => { results[r]![j] = s; },
   }, `sampling: request ${r}`));
+  return { sched, results };
+}
+
+/** Draw requests[r].n completions of every prompt; returns samples[r][j] in (request, sample) order. */
+export function sampleBatch(model: Model, requests: SampleRequest[], params: Partial<SamplingParams>,
+                            opts: SampleOptions = {}): Sample[][] {
+  const { sched, results } = queue(model, requests, params, opts);
   while (!sched.idle()) sched.step();
+  opts.onProgress?.(sched.progress());
+  return results;
+}
+
+export interface StoppableOptions extends SampleOptions {
+  /** Checked whenever the sampler pauses; true ends the batch early. */
+  shouldStop?: () => boolean;
+  /** Most milliseconds of work between pauses (default 50). */
+  pauseMs?: number;
+}
+
+/**
+ * sampleBatch that pauses for the event loop every few milliseconds of work (so a signal handler can run
+ * during a long batch) and returns null once `shouldStop` says so. The samples are those of sampleBatch:
+ * pauses fall between scheduler steps and change only timing.
+ */
+export async function sampleBatchAsync(model: Model, requests: SampleRequest[], params: Partial<SamplingParams>,
+                                       opts: StoppableOptions = {}): Promise<Sample[][] | null> {
+  const { sched, results } = queue(model, requests, params, opts);
+  const pacer = new Pacer(opts.pauseMs ?? 50), stop = opts.shouldStop ?? (() => false);
+  while (!sched.idle()) {
+    sched.step();
+    if (await pacer.tick() && stop()) return null;
+  }
   opts.onProgress?.(sched.progress());
   return results;
 }

@@ -1,7 +1,8 @@
 // Metrics against brute force (pass@k by enumerating subsets) and hand-computed values.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { avgAtK, goldRewards, labelAccuracy, majAtN, majorityCorrect, passAtK, rewardAccuracy } from '../../src/grade/metrics.js';
+import { avgAtK, goldRewards, labelAccuracy, passAtK, rewardAccuracy } from '../../src/grade/metrics.js';
+import { majorityVote } from '../../src/grade/vote.js';
 
 /** Share of k-subsets of n samples (c correct) that contain a correct one, by enumeration. */
 function bruteForcePassAtK(n: number, c: number, k: number): number {
@@ -47,10 +48,11 @@ test('maj@N and label accuracy use equivalence, not string equality', () => {
     [null, null], // no vote → wrong
   ];
   const golds = ['0.5', '3', '1'];
-  assert.equal(majAtN(answers, golds), 1 / 3);
-  assert.equal(majorityCorrect(answers[0]!, '1/2'), true);
+  // maj@N is the label accuracy of the majority votes
+  assert.equal(labelAccuracy(answers.map((a) => majorityVote(a).label), golds), 1 / 3);
+  assert.equal(labelAccuracy([majorityVote(answers[0]!).label], ['1/2']), 1);
   assert.equal(labelAccuracy(['\\frac12', '4', null], golds), 1 / 3);
-  assert.throws(() => majAtN(answers, ['1']), RangeError);
+  assert.throws(() => labelAccuracy(['1'], golds), RangeError);
 });
 
 test('reward accuracy: a wrong label still gives right zeros', () => {

@@ -131,15 +131,16 @@ test('writeReport: an empty metrics.jsonl gives a report that says so and lists 
 
 test('runFinals and formatting: hand-computed values', () => {
   const m = parseMetrics([
-    '{"kind":"eval","step":0,"pass1":0.2,"maj":0.3,"k":8}',
+    '{"kind":"eval","step":0,"pass1":0.2,"maj":0.3,"greedy":0.1,"k":8}',
     '{"kind":"step","step":1,"time":100,"label_acc":0.5,"t_rollout":1,"t_grade":0.5,"t_update":2}',
     '{"kind":"step","step":2,"time":110,"label_acc":null,"t_rollout":1,"t_update":2}',
     '{"kind":"step","step":3,"time":125,"label_acc":0.75}',
-    '{"kind":"eval","step":3,"pass1":0.35}',
+    '{"kind":"eval","step":3,"pass1":0.35,"greedy":0.6}',
   ].join('\n'));
   const f = runFinals(m);
   assert.deepEqual(f.pass1, { first: 0.2, last: 0.35, firstStep: 0, lastStep: 3 });
   assert.deepEqual(f.maj, { first: 0.3, last: 0.3, firstStep: 0, lastStep: 0 });
+  assert.deepEqual(f.greedy, { first: 0.1, last: 0.6, firstStep: 0, lastStep: 3 });
   assert.equal(f.k, 8);
   assert.equal(f.labelAcc, 0.625);
   assert.equal(f.rewardAcc, undefined);

@@ -34,9 +34,9 @@ test('adaptive voting draws a prefix of the fixed rollout and stops each prompt 
       `rollout.train_select=${select}`, `rollout.adaptive_votes=${adaptive}`, 'optim.mini_batch=16', 'optim.micro_batch=16']);
     const eos = { tok: { eosIds: [1] }, model: { eosIds: [] } };
     const promptIds = keys.map((k) => [k]);
-    const fixed = await rollout(fakeEngine([]), promptIds, keys, buildRunPlan(cfg(false), eos, 30), 3);
+    const fixed = (await rollout(fakeEngine([]), promptIds, keys, buildRunPlan(cfg(false), eos, 30), 3))!;
     const calls: number[][] = [], plan = buildRunPlan(cfg(true), eos, 30);
-    const adaptive = await rollout(fakeEngine(calls), promptIds, keys, plan, 3);
+    const adaptive = (await rollout(fakeEngine(calls), promptIds, keys, plan, 3))!;
     let drawn = 0;
     keys.forEach((k, p) => {
       const got = adaptive[p]!, n = got.length;

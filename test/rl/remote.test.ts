@@ -92,7 +92,7 @@ test('a server that serves other weights is re-synced before its samples are use
   const sampling = resolveSampling({ temperature: 1, topP: 1, maxNewTokens: 10, eosIds: tok.eosIds });
   const reqs = [{ ids: tok.encode('3+4=', { addSpecial: true }), n: 4, key: 11 }, { ids: tok.encode('1+1=', { addSpecial: true }), n: 3, key: 2 }];
   const got = await eng.generate(reqs, sampling, 1234, {});
-  const want = await localEngine(policy, decode).generate(reqs, sampling, 1234, {});
+  const want = (await localEngine(policy, decode).generate(reqs, sampling, 1234, {}))!;
   assert.deepEqual(got.map((g) => g.map((r) => r.ids)), want.map((g) => g.map((r) => r.ids)));
   assert.deepEqual(got.map((g) => g.map((r) => r.text)), want.map((g) => g.map((r) => r.text)));
   const lpDiff = Math.max(...got.flatMap((g, i) => g.flatMap((r, j) => r.logprobs.map((x, t) => Math.abs(x - want[i]![j]!.logprobs[t]!)))));

@@ -1,5 +1,5 @@
-// The TTRL loop end to end on a tiny model: metrics fields, the no-leak rule, resume bit-identity
-// (clean stop and SIGKILL), Ctrl-C.
+// The TTRL loop end to end on a tiny model: metrics fields, reward modes, resume bit-identity (clean stop
+// and SIGKILL). Signals: signals.test.ts; run folders and disk errors: run-dir.test.ts; no leak: no-leak.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -56,18 +56,6 @@ test('a short TTRL run writes every metric, config.yaml, final/ and checkpoints'
   assert.throws(() => assertSameWeights(dir, path.join(out, 'final')));
 });
 
-test('no leak: poisoned gold answers give bit-identical training in ttrl mode', async () => {
-  const dir = await tinyModelDir();
-  const clean = taskData(dir, 4), poisoned = taskData(dir, 4, true);
-  const cfg = (data: string) => cfgFor(dir, data, { 'eval.every': 0, 'eval.at_start': false, 'run.episodes': 1 });
-  await train(cfg(clean), { out: path.join(dir, 'a'), quiet: true, report: false });
-  await train(cfg(poisoned), { out: path.join(dir, 'b'), quiet: true, report: false });
-  assertSameWeights(path.join(dir, 'a', 'final'), path.join(dir, 'b', 'final'));
-  // the runs did learn from something: some responses were rewarded
-  const rewards = fs.readFileSync(path.join(dir, 'a', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).reward_mean);
-  assert.ok(rewards.some((r) => r > 0), `no reward in the run: ${rewards}`);
-});
-
 test('oracle rewards follow the given label; ttrl rewards follow the vote; only oracle reads gold', () => {
   const texts = ['\\boxed{3}', '\\boxed{3}', '\\boxed{5}', 'no answer'];
   const resp = (ts: string[]) => [ts.map((text) => ({ ids: [], text, logprobs: [], truncated: false }))];
@@ -105,13 +93,14 @@ test('SIGKILL mid-run, then --resume: weights bit-identical to an uninterrupted 
   execFileSync(process.execPath, args(path.join(dir, 'full')), { stdio: 'pipe' });
   const killed = path.join(dir, 'killed');
   const child = spawn(process.execPath, args(killed), { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   // kill at an arbitrary moment after the step-2 checkpoint exists (mid-step 3, or mid-checkpoint write)
   const poll = setInterval(() => {
     if (fs.existsSync(path.join(killed, 'checkpoints', 'step-2'))) child.kill('SIGKILL');
   }, 5);
-  await exited;
+  const signal = await exited;
   clearInterval(poll);
+  assert.equal(signal, 'SIGKILL', 'the child must die by the kill, not finish first');
   execFileSync(process.execPath, [...args(killed), '--resume'], { stdio: 'pipe' });
   assertSameWeights(path.join(dir, 'full', 'final'), path.join(killed, 'final'));
 });

@@ -29,13 +29,13 @@ function objectiveOf(policy: Model, ref: Model): number {
   return ppoObjective({ oldLogp: old, logp: g(st.logprobs), adv, mask, refLogp: g(rl), entropy: g(st.entropy!), B, T: R }, objCfg).loss;
 }
 
-test('one SGD step of policyUpdate moves each weight by −lr · d(objective)/dw (finite differences)', () => {
+test('one SGD step of policyUpdate moves each weight by −lr · d(objective)/dw (finite differences)', async () => {
   const policy = initModel(cfg, 4, undefined, 0.5), ref = initModel(cfg, 5, undefined, 0.5);
   ref.trainable = false;
   const before = new Map([...policy.params].map(([k, p]) => [k, policy.be.read(p.buf).slice()]));
   const lr = 1e-2;
   const opt = new Optimizer(policy.params, { kind: 'sgd', beta1: 0, beta2: 0, eps: 0, weightDecay: 0 }, policy.be);
-  policyUpdate(policy, ref, opt, samples, { objective: (mini) => ({ ...objCfg, norm: { tokens: mini.tokens, rows: mini.rows } }),
+  await policyUpdate(policy, ref, opt, samples, { objective: (mini) => ({ ...objCfg, norm: { tokens: mini.tokens, rows: mini.rows } }),
     miniBatch: 4, microBatch: 2, gradClip: 0, temperature: 1, lr });
   const after = new Map([...policy.params].map(([k, p]) => [k, policy.be.read(p.buf).slice()]));
   // restore and differentiate numerically
@@ -54,15 +54,15 @@ test('one SGD step of policyUpdate moves each weight by −lr · d(objective)/dw
   }
 });
 
-test('micro-batch accumulation: micro 1 and micro 4 give the same update (mini-batch normalisation)', () => {
-  const run = (micro: number) => {
+test('micro-batch accumulation: micro 1 and micro 4 give the same update (mini-batch normalisation)', async () => {
+  const run = async (micro: number) => {
     const policy = initModel(cfg, 4, undefined, 0.5), ref = initModel(cfg, 5, undefined, 0.5);
     const opt = new Optimizer(policy.params, { kind: 'sgd', beta1: 0, beta2: 0, eps: 0, weightDecay: 0 }, policy.be);
-    const st = policyUpdate(policy, ref, opt, samples, { objective: (mini) => ({ ...objCfg, norm: { tokens: mini.tokens, rows: mini.rows } }),
+    const st = await policyUpdate(policy, ref, opt, samples, { objective: (mini) => ({ ...objCfg, norm: { tokens: mini.tokens, rows: mini.rows } }),
       miniBatch: 4, microBatch: micro, gradClip: 0, temperature: 1, lr: 0.1 });
     return { w: policy.be.read(policy.params.get('model.embed_tokens.weight')!.buf).slice(), st };
   };
-  const a = run(1), b = run(4);
+  const a = await run(1), b = await run(4);
   let md = 0;
   for (let i = 0; i < a.w.length; i++) md = Math.max(md, Math.abs(a.w[i]! - b.w[i]!));
   assert.ok(md < 1e-6, `maxdiff ${md}`);
@@ -70,23 +70,23 @@ test('micro-batch accumulation: micro 1 and micro 4 give the same update (mini-b
   assert.equal(a.st.optimizerSteps, 1);
 });
 
-test('ppo_epochs: epochs = 2 is two passes over the same mini-batches with the rollout log-probs (AdamW, bit-identical)', () => {
+test('ppo_epochs: epochs = 2 is two passes over the same mini-batches with the rollout log-probs (AdamW, bit-identical)', async () => {
   const adamw = { kind: 'adamw' as const, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
   const upd = (epochs: number) => ({ objective: (mini: { tokens: number; rows: number }) => ({ ...objCfg, norm: { tokens: mini.tokens, rows: mini.rows } }),
     miniBatch: 2, microBatch: 1, gradClip: 1, temperature: 1, lr: 0.05, epochs });
   const weightsOf = (m: Model) => [...m.params].map(([k, p]) => [k, m.be.read(p.buf).slice()] as const);
   const twoPass = initModel(cfg, 4, undefined, 0.5), ref = initModel(cfg, 5, undefined, 0.5);
-  const stTwo = policyUpdate(twoPass, ref, new Optimizer(twoPass.params, adamw, twoPass.be), samples, upd(2));
+  const stTwo = await policyUpdate(twoPass, ref, new Optimizer(twoPass.params, adamw, twoPass.be), samples, upd(2));
   // the independent path: one pass, then the same call again (old log-probs are the samples' own both times)
   const onePass = initModel(cfg, 4, undefined, 0.5);
   const opt = new Optimizer(onePass.params, adamw, onePass.be);
-  policyUpdate(onePass, ref, opt, samples, upd(1));
-  policyUpdate(onePass, ref, opt, samples, upd(1));
+  await policyUpdate(onePass, ref, opt, samples, upd(1));
+  await policyUpdate(onePass, ref, opt, samples, upd(1));
   assert.equal(stTwo.optimizerSteps, 4, '2 mini-batches × 2 epochs');
   const a = weightsOf(twoPass), b = new Map(weightsOf(onePass));
   for (const [k, w] of a) assert.deepEqual(w, b.get(k), `${k} differs`);
   // and a second pass does move the weights further than one
   const once = initModel(cfg, 4, undefined, 0.5);
-  policyUpdate(once, ref, new Optimizer(once.params, adamw, once.be), samples, upd(1));
+  await policyUpdate(once, ref, new Optimizer(once.params, adamw, once.be), samples, upd(1));
   assert.notDeepEqual(weightsOf(once), a);
 });
