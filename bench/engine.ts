@@ -33,13 +33,16 @@ export function benchIds(n: number, V: number, salt: number): Int32Array {
 
 export interface GemmShape { name: string; M: number; N: number; K: number }
 
-/** C(M,N) = A(M,K)·B(N,K)ᵀ, as the model's linear layers call it; best of reps ≥ minSeconds in all. */
+/** C(M,N) = A(M,K)·B(N,K)ᵀ, as the model's linear layers call it; best of reps ≥ minSeconds in all. At
+ *  precision bf16, B is a bf16 copy made once (as a weight's) and A fp32 (an activation, rounded per call). */
 export function benchGemm(be: Backend, shapes: GemmShape[], minSeconds = 1): Record<string, Measured & { shape: string }> {
   const out: Record<string, Measured & { shape: string }> = {};
   for (const { name, M, N, K } of shapes) {
-    const A = be.alloc(M * K), B = be.alloc(N * K), C = be.alloc(M * N);
+    const A = be.alloc(M * K), B32 = be.alloc(N * K), C = be.alloc(M * N);
     be.upload(A, Float32Array.from({ length: M * K }, (_, i) => Math.sin(i)));
-    be.upload(B, Float32Array.from({ length: N * K }, (_, i) => Math.cos(i)));
+    be.upload(B32, Float32Array.from({ length: N * K }, (_, i) => Math.cos(i)));
+    const B = be.precision === 'bf16' ? be.alloc(N * K, 'bf16') : B32;
+    if (B !== B32) be.copy(B, B32);
     be.gemm(C, A, B, M, N, K, false, true, 1, 0);  // warm-up: thread pools, pages
     let best = Infinity, bestCpu = Infinity, total = 0;
     for (let r = 0; r < 50 && (r < 3 || total < minSeconds); r++) {
@@ -98,7 +101,8 @@ export function benchDecode(model: Model, B: number, ctx: number, steps: number,
   const fill = new Float32Array(B * cache.capacity * rowFloats);
   let s = 12345;
   for (let i = 0; i < fill.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; fill[i] = (s / 4294967296) * 2 - 1; }
-  for (let l = 0; l < cfg.nLayers; l++) { be.upload(cache.k[l]!, fill); be.upload(cache.v[l]!, fill); }
+  const fillBuf = be.fromHost(fill);  // copied in: converts into a bf16 cache
+  for (let l = 0; l < cfg.nLayers; l++) { be.copy(cache.k[l]!, fillBuf); be.copy(cache.v[l]!, fillBuf); }
   for (let b = 0; b < B; b++) {
     for (let p = 0; p < ctx; p++) cache.setKeyMask(b, p, 1);
     cache.len[b] = ctx; cache.nReal[b] = ctx;

@@ -54,7 +54,7 @@ function samplerSteps(model: Model, B: number, steps: number): { ms: number[]; l
 }
 
 export async function benchRollout(ctx: SectionContext): Promise<object> {
-  const model = ctx.model(), steps = ctx.quick ? 3 : 10;
+  const model = ctx.model(), steps = ctx.quick ? 3 : 6;
   const out: Record<string, object> = {};
   let samplingShare = 0;
   const over: Record<string, number> = {};
@@ -87,7 +87,7 @@ const decode = (ids: number[]): string => String.fromCharCode(...ids.map((t) => 
 
 export async function benchStep(ctx: SectionContext): Promise<object> {
   const model = ctx.model();
-  const [P, N, M, L] = ctx.quick ? [2, 4, 2, 4] : [2, 16, 8, 24];  // prompts, votes, kept, new tokens
+  const [P, N, M, L] = ctx.quick ? [2, 4, 2, 4] : [2, 8, 4, 16];  // prompts, votes, kept, new tokens
   const out: Record<string, object> = {};
   for (const adaptive of [false, true]) {
     const cfg = loadConfig(null, ['model.path=bench', 'data.path=bench.json', 'run.episodes=1', `data.prompts_per_step=${P}`,

@@ -8,6 +8,8 @@
 //            (checkpointing first, so that the process's peak RSS after it is its own)
 //   prefill  model.step of 4 slots × 256 tokens into an empty KV cache
 //   decode   8 single-token steps of 64 sequences at context 256
+// Each core section runs at precision fp32 and then bf16 (bench/precision.ts) on the same weights, and
+// reports bf16OverFp32 (throughput ratio); the top-level bf16OverFp32 collects them (--no-bf16 skips).
 // plus optional sections other parts of ttrl add, each run when its compiled file exists:
 //   bench/grade.ts → benchGrade, bench/llamacpp.ts → benchLlamaCppSection (the race), bench/sample.ts → benchSample,
 //   bench/serve.ts → benchServe (ttrl serve at 1/8/32 clients vs in-process sampling),
@@ -30,6 +32,7 @@ import { benchGemm, benchPrefill, benchDecode, benchTrain, releaseTraining, log,
 import { runTorch, torchEnv, torchMissing } from './torch.js';
 import { profiled, type KernelTimes } from './profile.js';
 import type { SectionContext } from './section.js';
+import { modelAt, modelMB, speedup, cpuSpeedup, bf16Machine, BF16_GOALS, TORCH_BF16_NOTE } from './precision.js';
 
 const CORE = ['gemm', 'train', 'prefill', 'decode'] as const;
 const OPTIONAL: Record<string, [file: string, fn: string]> = {
@@ -49,7 +52,8 @@ const USAGE = `usage: npm run bench -- [--only ${[...CORE, ...Object.keys(OPTION
   --only LIST  run only these sections (comma-separated)
   --no-torch   skip the PyTorch comparison
   --quick      small shapes (2×64 prefill/train, 8×64 decode): checks the harness, numbers not comparable
-  --profile    time every kernel call and report seconds per kernel in each section`;
+  --profile    time every kernel call and report seconds per kernel in each section (fp32 half)
+  --no-bf16    run the core sections at fp32 only`;
 
 interface Shapes { prefillB: number; prefillT: number; decodeB: number; decodeCtx: number; decodeSteps: number; trainB: number; trainT: number }
 const FULL: Shapes = { prefillB: 4, prefillT: 256, decodeB: 64, decodeCtx: 256, decodeSteps: 8, trainB: 4, trainT: 256 };
@@ -73,6 +77,7 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const { values } = parseArgs({ options: {
     only: { type: 'string' }, 'no-torch': { type: 'boolean' }, quick: { type: 'boolean' }, profile: { type: 'boolean' },
+    'no-bf16': { type: 'boolean' },
     help: { type: 'boolean' },
   } });
   if (values.help) { process.stdout.write(USAGE + '\n'); return 0; }
@@ -105,8 +110,11 @@ async function main(): Promise<number> {
       : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY,
         OPENBLAS_THREAD_TIMEOUT: torchEnv(startEnv).OPENBLAS_THREAD_TIMEOUT },
     quick: Boolean(values.quick),
+    bf16: values['no-bf16'] ? { skipped: 'disabled with --no-bf16' } : { ...bf16Machine(), torch: TORCH_BF16_NOTE },
     sections: {} as Json,
   };
+  const be16 = values['no-bf16'] ? null : cpu('bf16');
+  const bf16Ratios: Json = {}, bf16CpuRatios: Json = {};
   const sections = out.sections as Json;
 
   if (only.includes('gemm')) {
@@ -120,8 +128,16 @@ async function main(): Promise<number> {
       torch: tr ? { square2048: tg('2048x2048x2048', 2 * 2048 ** 3), decode64x4864x896: tg('64x4864x896', 2 * 64 * 4864 * 896), raw: tr } : null,
       peakGflops: Math.max(...Object.values(g).map((m) => m.gflops)),
     };
+    if (be16) {
+      log('gemm bf16');
+      const g16 = benchGemm(be16, [{ name: 'square2048', M: 2048, N: 2048, K: 2048 }, { name: 'decode64x4864x896', M: 64, N: 4864, K: 896 }]);
+      const r = { square2048: speedup(g.square2048!, g16.square2048!), decode64x4864x896: speedup(g.decode64x4864x896!, g16.decode64x4864x896!) };
+      Object.assign(sections.gemm as Json, { bf16: g16, bf16OverFp32: r, bf16OverFp32Cpu: { square2048: cpuSpeedup(g.square2048!, g16.square2048!) } });
+      bf16Ratios.gemm = r.square2048;
+      bf16CpuRatios.gemm = cpuSpeedup(g.square2048!, g16.square2048!);
+    }
   }
-  let built: Model | null = null;
+  let built: Model | null = null, built16: Model | null = null;
   /** The Qwen2.5-0.5B-shaped model, built on first use and shared with the optional sections. */
   const getModel = (): Model => {
     if (!built) {
@@ -131,17 +147,30 @@ async function main(): Promise<number> {
     }
     return built;
   };
+  /** The same weights at precision bf16. */
+  const getModel16 = (): Model => (built16 ??= modelAt(getModel(), be16!));
 
   if (only.includes('train')) {
     const model = getModel();
     const { trainB: B, trainT: T } = shapes, train: Json = {};
     for (const checkpoint of [true, false]) {
       log(`train ${B}x${T} checkpoint=${checkpoint}`);
-      const ours = { ...benchTrain(model, B, T, checkpoint, () => prof?.reset()), ...kernels() };
+      const ours = { ...benchTrain(model, B, T, checkpoint, () => prof?.reset()), ...kernels(), modelMB: modelMB(model) };
       log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s, loss ${ours.loss.toFixed(4)}, peak RSS ${ours.peakRssMB} MB`);
       releaseTraining(model);
       const tr = torch(['--section', 'train', '--B', String(B), '--T', String(T), '--checkpoint', checkpoint ? '1' : '0']);
-      train[checkpoint ? 'checkpoint' : 'full'] = compare(ours, tr, B * T, GOALS.train);
+      const key = checkpoint ? 'checkpoint' : 'full';
+      train[key] = compare(ours, tr, B * T, GOALS.train);
+      if (be16) {
+        const m16 = getModel16();
+        log(`train bf16 ${B}x${T} checkpoint=${checkpoint}`);
+        const o16 = { ...benchTrain(m16, B, T, checkpoint), modelMB: modelMB(m16) };
+        log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s, ${o16.gflops.toFixed(1)} GFLOP/s, loss ${o16.loss.toFixed(4)}, ${o16.modelMB} MB (fp32 ${ours.modelMB} MB)`);
+        releaseTraining(m16);
+        Object.assign(train[key] as Json, { bf16: o16, bf16OverFp32: speedup(ours, o16), bf16OverFp32Cpu: cpuSpeedup(ours, o16),
+          bf16MemoryOverFp32: +(o16.modelMB / ours.modelMB).toFixed(3) });
+        if (!checkpoint) { bf16Ratios.train = speedup(ours, o16); bf16CpuRatios.train = cpuSpeedup(ours, o16); }
+      }
     }
     sections.train = train;
   }
@@ -151,6 +180,13 @@ async function main(): Promise<number> {
     const ours = { ...benchPrefill(model, B, T, 2, () => prof?.reset()), ...kernels() };
     log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s`);
     sections.prefill = compare(ours, torch(['--section', 'prefill', '--B', String(B), '--T', String(T)]), B * T, GOALS.prefill);
+    if (be16) {
+      log(`prefill bf16 ${B}x${T}`);
+      const o16 = benchPrefill(getModel16(), B, T, 2);
+      log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s, ${o16.gflops.toFixed(1)} GFLOP/s`);
+      Object.assign(sections.prefill as Json, { bf16: o16, bf16OverFp32: (bf16Ratios.prefill = speedup(ours, o16)),
+        bf16OverFp32Cpu: (bf16CpuRatios.prefill = cpuSpeedup(ours, o16)) });
+    }
   }
   if (only.includes('decode')) {
     const model = getModel(), { decodeB: B, decodeCtx: ctx, decodeSteps: steps } = shapes;
@@ -159,6 +195,15 @@ async function main(): Promise<number> {
     const ours = { ...benchDecode(model, B, ctx, steps, () => prof?.reset()), ...kernels() };
     log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.tokensPerS!.toFixed(1)} tokens/s`);
     sections.decode = compare(ours, torch(['--section', 'decode', '--B', String(B), '--ctx', String(ctx), '--steps', String(steps)]), B * steps, GOALS.decode);
+    if (be16) {
+      log(`decode bf16 ${B} sequences at context ${ctx}, ${steps} steps`);
+      const m16 = getModel16();
+      m16.freeScratch();
+      const o16 = benchDecode(m16, B, ctx, steps);
+      log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s, ${o16.tokensPerS!.toFixed(1)} tokens/s`);
+      Object.assign(sections.decode as Json, { bf16: o16, bf16OverFp32: (bf16Ratios.decode = speedup(ours, o16)),
+        bf16OverFp32Cpu: (bf16CpuRatios.decode = cpuSpeedup(ours, o16)) });
+    }
   }
   for (const [name, [file, fn]] of Object.entries(OPTIONAL)) {
     if (!only.includes(name)) continue;
@@ -179,6 +224,12 @@ async function main(): Promise<number> {
   const gemmPeak = (sections.gemm as Json | undefined)?.peakGflops;
   if (typeof gemmPeak === 'number') out.fractionOfGemmPeak = fractions(sections, gemmPeak);
   out.ratios = ratios(sections);
+  if (be16) {
+    out.bf16OverFp32 = bf16Ratios;
+    out.bf16OverFp32Cpu = bf16CpuRatios;  // the same from CPU seconds: less disturbed by other jobs
+    out.bf16Goals = Object.fromEntries(Object.entries(BF16_GOALS).filter(([k]) => k in bf16Ratios)
+      .map(([k, goal]) => [k, { goal, ratio: bf16Ratios[k], met: (bf16Ratios[k] as number) >= goal }]));
+  }
   const ro = rolloutSummary(sections);
   if (ro) out.rollout = ro;
   (out.machine as Json).loadAvgEnd = os.loadavg().map((x) => +x.toFixed(2));
@@ -203,15 +254,17 @@ function fractions(sections: Json, peak: number): Json {
 /**
  * The rollout path in one place: the share of rollout time spent drawing tokens, the sampler's decode
  * throughput over bare model.step (rollout section), and ttrl through its sampler over llama.cpp's batched
- * decode at matching weight precision (llamacpp section; F32 when every size batched, else F16, else left out).
+ * decode at matching weight precision (llamacpp section; F32 when every size batched, else F16, else left out;
+ * left out too on an oversubscribed machine, where llama.cpp's decode collapses).
  */
 function rolloutSummary(sections: Json): Json | null {
   const r = sections.rollout as Json | undefined, race = (sections.llamacpp as Json | undefined)?.ratio as Record<string, Record<string, number>> | undefined;
   const out: Json = {};
   if (r && typeof r.samplingShare === 'number') { out.samplingShare = r.samplingShare; out.samplerOverModelStep = r.samplerOverModelStep; }
-  const sizes = ['1', '16', '64'];
+  const sizes = ['1', '16', '64'], unfair = (sections.llamacpp as Json | undefined)?.oversubscribed;
   const prec = ['f32', 'f16'].find((p) => race?.[p] && sizes.every((n) => typeof race[p]![n] === 'number'));
-  if (prec) out.llamaCpp = { precision: prec, ...Object.fromEntries(sizes.map((n) => [n, race![prec]![n]])) };
+  if (unfair) out.llamaCppOmitted = unfair;
+  else if (prec) out.llamaCpp = { precision: prec, ...Object.fromEntries(sizes.map((n) => [n, race![prec]![n]])) };
   return Object.keys(out).length ? out : null;
 }
 

@@ -39,7 +39,7 @@ if [ -z "$node_inc" ] || [ -z "$napi_inc" ]; then
   exit 0
 fi
 defs=(-DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -I"$node_inc" -I"$root/$napi_inc" -I"$napi_inc")
-kernels=(dense gemm transformer attention)
+kernels=(dense gemm transformer attention bf16)
 src=$root/native/cuda
 obj=$root/build/cuda
 

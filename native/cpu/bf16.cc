@@ -3,11 +3,8 @@
 // oneDNN would pick a slow generic implementation, a product converts its bf16 operands back to fp32 and
 // runs OpenBLAS sgemm: the same math (bf16-rounded inputs, fp32 sums), only slower.
 #include "math.h"  // first: its pragma must precede the standard headers
-#include <cblas.h>
 #include <algorithm>
-#include <cstdio>
 #include <string>
-#include <tuple>
 #include <unordered_map>
 #include <vector>
 #ifndef TTRL_NO_DNNL
@@ -107,8 +104,11 @@ void gemmBf16(float* C, const uint16_t* A, const uint16_t* B, int M, int N, int 
   if (M == 0 || N == 0 || K == 0) { gemm(C, nullptr, nullptr, M, N, K, ta, tb, alpha, beta); return; }
 #ifndef TTRL_NO_DNNL
   Ctx& cx = Context();
+  uint32_t ab[2];  // alpha and beta by their bits: a printed float could round two scalars together
+  std::memcpy(&ab[0], &alpha, 4);
+  std::memcpy(&ab[1], &beta, 4);
   const std::string key = std::to_string(M) + ',' + std::to_string(N) + ',' + std::to_string(K) + ',' +
-                          (ta ? 'T' : 'N') + (tb ? 'T' : 'N') + ',' + std::to_string(alpha) + ',' + std::to_string(beta);
+                          (ta ? 'T' : 'N') + (tb ? 'T' : 'N') + ',' + std::to_string(ab[0]) + ',' + std::to_string(ab[1]);
   auto it = cx.cache.find(key);
   if (it == cx.cache.end()) {
     if (cx.cache.size() >= 512) cx.cache.clear();  // many distinct shapes (varying lengths): start over

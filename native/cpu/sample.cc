@@ -142,7 +142,7 @@ double KeepThreshold(const float* row, float mx, double T, const double* w, doub
 
 // One row: returns false when its maximum is not finite (or it holds a NaN).
 bool DrawRow(const float* row, int64_t V, const TokenPolicy& p, double u, Scratch& s, int32_t* token,
-             double* logprob) {
+             double* logprob, double* entropy, double* certainty) {
   float mx = -INFINITY;
   bool nan = false;
 #pragma omp simd reduction(max : mx) reduction(|| : nan)
@@ -162,6 +162,14 @@ bool DrawRow(const float* row, int64_t V, const TokenPolicy& p, double u, Scratc
   double total = 0;
   for (int64_t i = 0; i < V; i++) total += w[i];  // in order: the same rounding as the reference
   const double lz = LogD(total);
+  if (entropy || certainty) {
+    // the row's entropy and self-certainty at T (the label-free rewards; kernel.ts): log p_i = (l_i − max)/T − lz,
+    // H = lz − Σ w_i (l_i − max) / (T Σ w); logsumexp(z) − mean(z) − log V = lz + (max − mean l) / T − log V
+    double sumL = 0, sumWD = 0;
+    for (int64_t i = 0; i < V; i++) { const double d = (double)row[i] - dmx; sumL += (double)row[i]; sumWD += w[i] * d; }
+    if (entropy) *entropy = lz - sumWD / (T * total);
+    if (certainty) *certainty = lz + (dmx - sumL / (double)V) / T - std::log((double)V);
+  }
   if (p.temperature == 0) { *token = (int32_t)top; *logprob = -lz; return true; }
   const double thr = KeepThreshold(row, mx, T, w, total, p, V, s);
   double mass = total;
@@ -184,7 +192,7 @@ bool DrawRow(const float* row, int64_t V, const TokenPolicy& p, double u, Scratc
 // Draws tokens[b] from logits row rows ? rows[b] : b with uniform u[b]. Returns the first failing row
 // (non-finite maximum or NaN) or −1.
 int64_t sampleRows(const float* logits, int64_t V, const int32_t* rows, int64_t B, const TokenPolicy& p,
-                   const double* u, int32_t* tokens, double* logprobs) {
+                   const double* u, int32_t* tokens, double* logprobs, double* entropies, double* certainties) {
   int64_t bad = -1;
 #pragma omp parallel if (B > 1)
   {
@@ -193,7 +201,8 @@ int64_t sampleRows(const float* logits, int64_t V, const int32_t* rows, int64_t 
 #pragma omp for schedule(dynamic, 1)
     for (int64_t b = 0; b < B; b++) {
       const float* row = logits + (rows ? (int64_t)rows[b] : b) * V;
-      if (!DrawRow(row, V, p, u[b], s, tokens + b, logprobs + b)) {
+      if (!DrawRow(row, V, p, u[b], s, tokens + b, logprobs + b, entropies ? entropies + b : nullptr,
+                   certainties ? certainties + b : nullptr)) {
 #pragma omp critical
         if (bad < 0 || b < bad) bad = b;
       }
@@ -205,7 +214,7 @@ int64_t sampleRows(const float* logits, int64_t V, const int32_t* rows, int64_t 
 namespace {
 
 // sampleRows(logits F32 (R·V), V, rows Int32Array | null, B, temperature, topP, topK, minP, u F64 (B),
-//            tokens Int32Array (B), logprobs F64 (B))
+//            tokens Int32Array (B), logprobs F64 (B)[, entropies F64 (B) | null, certainties F64 (B) | null])
 Napi::Value SampleRows(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const float* logits = F(info[0]);
@@ -215,17 +224,22 @@ Napi::Value SampleRows(const Napi::CallbackInfo& info) {
   auto u = info[8].As<Napi::Float64Array>();
   auto tokens = info[9].As<Napi::Int32Array>();
   auto lps = info[10].As<Napi::Float64Array>();
+  const bool stats = info.Length() > 12 && !info[11].IsNull() && !info[11].IsUndefined();
+  double* ents = stats ? info[11].As<Napi::Float64Array>().Data() : nullptr;
+  double* certs = stats ? info[12].As<Napi::Float64Array>().Data() : nullptr;
   std::string err;
   if (V <= 0 || R % V != 0) err = "sampleRows: logits length " + std::to_string(R) + " is not a multiple of V = " + std::to_string(V);
   else if ((int64_t)u.ElementLength() < B || (int64_t)tokens.ElementLength() < B || (int64_t)lps.ElementLength() < B)
     err = "sampleRows: u, tokens and logprobs need " + std::to_string(B) + " entries";
   else if (rows && (int64_t)info[2].As<Napi::Int32Array>().ElementLength() < B) err = "sampleRows: rows has fewer than B entries";
+  else if (stats && ((int64_t)info[11].As<Napi::Float64Array>().ElementLength() < B || (int64_t)info[12].As<Napi::Float64Array>().ElementLength() < B))
+    err = "sampleRows: entropies and certainties need " + std::to_string(B) + " entries";
   for (int64_t b = 0; err.empty() && b < B; b++) {
     const int64_t r = rows ? rows[b] : b;
     if (r < 0 || r >= R / V) err = "sampleRows: row " + std::to_string(r) + " outside the " + std::to_string(R / V) + " logits rows";
   }
   if (err.empty()) {
-    const int64_t bad = sampleRows(logits, V, rows, B, p, u.Data(), tokens.Data(), lps.Data());
+    const int64_t bad = sampleRows(logits, V, rows, B, p, u.Data(), tokens.Data(), lps.Data(), ents, certs);
     if (bad >= 0) err = "logits row " + std::to_string(rows ? rows[bad] : bad) + " has a non-finite maximum or a NaN";
   }
   if (!err.empty()) Napi::RangeError::New(env, err).ThrowAsJavaScriptException();

@@ -50,6 +50,9 @@ Ring ring;
 double* sumPartials = nullptr;
 float* scratch = nullptr;  // attention backward's dt
 size_t scratchCap = 0;
+// bf16 products: the operands converted for the call (bf16 for cuBLAS, rounded fp32 for the built-in GEMM)
+struct Scratch { void* p = nullptr; size_t bytes = 0; };
+Scratch opScratch[2];
 
 void* DevAlloc(const Napi::Env& env, size_t bytes) {
   void* p = nullptr;
@@ -177,8 +180,10 @@ Napi::Value Download(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// copy(dst, src, nFloats[, bytes]): bytes, when given, counts instead (bf16 buffers of odd length)
 Napi::Value Copy(const Napi::CallbackInfo& info) {
-  cudaMemcpyAsync(P(info[0]), P(info[1]), (size_t)N(info[2]) * 4, cudaMemcpyDeviceToDevice, 0);
+  const size_t bytes = info.Length() > 3 ? (size_t)N(info[3]) : (size_t)N(info[2]) * 4;
+  cudaMemcpyAsync(P(info[0]), P(info[1]), bytes, cudaMemcpyDeviceToDevice, 0);
   Check(info.Env(), "copy");
   return info.Env().Undefined();
 }
@@ -238,6 +243,58 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+/** Device scratch of at least `bytes` for operand i (grown stream-ordered, kept). */
+void* OperandScratch(const Napi::Env& env, int i, size_t bytes) {
+  Scratch& s = opScratch[i];
+  if (bytes > s.bytes) {
+    if (s.p) cudaFreeAsync(s.p, 0);
+    s.p = DevAlloc(env, bytes);
+    s.bytes = bytes;
+  }
+  return s.p;
+}
+
+KERNEL(ToBf16, toBf16((uint16_t*)P(info[0]), P(info[1]), N(info[2])))
+KERNEL(FromBf16, fromBf16(P(info[0]), (const uint16_t*)P(info[1]), N(info[2])))
+KERNEL(EmbeddingBf16, embeddingBf16(P(info[0]), (const uint16_t*)P(info[1]), Ints(env, info[2]), N(info[3]), N(info[4])))
+
+// gemmBf16(C, A, B, aIsBf16, bIsBf16, M, N, K, transA, transB, alpha, beta, useCublas): bf16-rounded operands,
+// fp32 sums. cuBLAS (GemmEx) takes bf16 operands: fp32 ones are rounded into scratch first. The built-in
+// SGEMM takes fp32: bf16 operands are widened and fp32 ones rounded (and widened back) into scratch.
+Napi::Value GemmBf16(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  float* C = P(info[0]);
+  const int M = (int)N(info[5]), Nn = (int)N(info[6]), K = (int)N(info[7]);
+  const bool ta = Bool(info[8]), tb = Bool(info[9]);
+  const float alpha = (float)Dbl(info[10]), beta = (float)Dbl(info[11]);
+  const int64_t nA = (int64_t)M * K, nB = (int64_t)K * Nn;
+  if (M > 0 && Nn > 0 && K > 0 && Bool(info[12]) && cublasReady() && cublasHasGemmEx()) {
+    const uint16_t* ops[2];
+    for (int i = 0; i < 2; i++) {
+      const int64_t n = i ? nB : nA;
+      if (Bool(info[3 + i])) { ops[i] = (const uint16_t*)P(info[1 + i]); continue; }
+      uint16_t* s = (uint16_t*)OperandScratch(env, i, (size_t)n * 2);
+      toBf16(s, P(info[1 + i]), n);
+      ops[i] = s;
+    }
+    const int st = cublasGemmBf16(C, ops[0], ops[1], M, Nn, K, ta, tb, alpha, beta);
+    if (st != 0) throw Napi::Error::New(env, "cuBLAS GemmEx (bf16) failed with status " + std::to_string(st));
+    Check(env, "gemmBf16 (cuBLAS)");
+    return env.Undefined();
+  }
+  const float* ops[2];
+  for (int i = 0; i < 2; i++) {
+    const int64_t n = i ? nB : nA;
+    float* s = (float*)OperandScratch(env, i, (size_t)std::max<int64_t>(n, 1) * 4);
+    if (Bool(info[3 + i])) fromBf16(s, (const uint16_t*)P(info[1 + i]), n);
+    else roundToBf16(s, P(info[1 + i]), n);
+    ops[i] = s;
+  }
+  gemm(C, ops[0], ops[1], M, Nn, K, ta, tb, alpha, beta);
+  Check(env, "gemmBf16");
+  return env.Undefined();
+}
+
 // adamw(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2): coefficients as native/cpu/dense.cc, in
 // double and rounded once to float (1 − 0.999f in float would put v 1.3e-5 off torch's).
 Napi::Value AdamW(const Napi::CallbackInfo& info) {
@@ -257,7 +314,13 @@ AttnDev ReadAttn(const Napi::Env& env, const Napi::Object& a) {
   r.H = (int)N(a.Get("H")); r.G = (int)N(a.Get("G")); r.D = (int)N(a.Get("D"));
   if (r.D > kMaxHeadDim) throw Napi::RangeError::New(env, "CUDA attention: head dim " + std::to_string(r.D) + " > " + std::to_string(kMaxHeadDim));
   if (r.G <= 0 || r.H % r.G != 0) throw Napi::RangeError::New(env, "CUDA attention: H must be a multiple of G");
-  r.q = P(a.Get("q")); r.k = P(a.Get("k")); r.v = P(a.Get("v")); r.keyMask = P(a.Get("keyMask"));
+  r.q = P(a.Get("q")); r.keyMask = P(a.Get("keyMask"));
+  if (a.Has("kvBf16") && a.Get("kvBf16").As<Napi::Boolean>().Value()) {  // a bf16 KV cache
+    r.k = r.v = nullptr;
+    r.kh = (const uint16_t*)P(a.Get("k")); r.vh = (const uint16_t*)P(a.Get("v"));
+  } else {
+    r.k = P(a.Get("k")); r.v = P(a.Get("v"));
+  }
   r.qStart = Ints(env, a.Get("qStart"));
   r.slots = Ints(env, a.Get("slots"));
   r.scale = (float)Dbl(a.Get("scale"));
@@ -274,6 +337,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const AttnDev a = ReadAttn(env, info[6].As<Napi::Object>());
+  if (a.kh) throw Napi::TypeError::New(env, "attentionBackward: keys and values must be float32");
   const size_t need = (size_t)a.B * a.H * a.T;
   if (need > scratchCap) {
     if (scratch) cudaFreeAsync(scratch, 0);  // stream-ordered: kernels already enqueued finish first
@@ -293,7 +357,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
     {"rmsnorm", RmsNorm}, {"rmsnormBackward", RmsNormBackward}, {"rope", Rope}, {"attention", Attention},
     {"attentionBackward", AttentionBackward}, {"siluMul", SiluMul}, {"siluMulBackward", SiluMulBackward},
     {"embedding", Embedding}, {"embeddingBackward", EmbeddingBackward}, {"logSoftmaxGather", LogSoftmaxGather},
-    {"logSoftmaxGatherBackward", LogSoftmaxGatherBackward}, {"adamw", AdamW},
+    {"logSoftmaxGatherBackward", LogSoftmaxGatherBackward}, {"adamw", AdamW}, {"toBf16", ToBf16},
+    {"fromBf16", FromBf16}, {"embeddingBf16", EmbeddingBf16}, {"gemmBf16", GemmBf16},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
 #ifdef TTRL_CUDA_EMU

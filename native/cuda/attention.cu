@@ -30,13 +30,16 @@ __device__ __forceinline__ int64_t kvOffset(const AttnDev& a, int sb, int j, int
   return (((int64_t)sb * a.S + j) * a.G + g) * a.D;
 }
 
-__device__ __forceinline__ float dotShared(const float* s, const float* g, int D) {
+template <class KV>
+__device__ __forceinline__ float dotShared(const float* s, const KV* g, int D) {
   float acc = 0.f;
-  for (int d = 0; d < D; d++) acc += s[d] * g[d];
+  for (int d = 0; d < D; d++) acc += s[d] * ld(g + d);
   return acc;
 }
 
-__global__ void __launch_bounds__(32 * kWarps) attentionKernel(float* out, float* lse, AttnDev a) {
+// KV: float, or uint16_t for a bf16 KV cache (kAll / vAll are then a.kh / a.vh).
+template <class KV>
+__global__ void __launch_bounds__(32 * kWarps) attentionKernel(float* out, float* lse, AttnDev a, const KV* kAll, const KV* vAll) {
   __shared__ float qs[kWarps][kMaxHeadDim];
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int b = blockIdx.z, h = blockIdx.y, t = blockIdx.x * kWarps + warp;
@@ -50,7 +53,7 @@ __global__ void __launch_bounds__(32 * kWarps) attentionKernel(float* out, float
   for (int j0 = 0; j0 <= last; j0 += 32) {
     const int j = j0 + lane;
     float s = -INFINITY;
-    if (j <= last && km[j] != 0.f) s = dotShared(qs[warp], a.k + kvOffset(a, sb, j, g), D) * a.scale;
+    if (j <= last && km[j] != 0.f) s = dotShared(qs[warp], kAll + kvOffset(a, sb, j, g), D) * a.scale;
     const float mNew = fmaxf(m, warpMax(s));
     if (mNew == -INFINITY) continue;  // nothing visible yet: warp-uniform
     const float p = s == -INFINITY ? 0.f : expf(s - mNew), corr = expf(m - mNew);  // corr = 0 while m = −∞
@@ -61,11 +64,11 @@ __global__ void __launch_bounds__(32 * kWarps) attentionKernel(float* out, float
     for (int jj = 0; jj < nj; jj++) {
       const float pj = __shfl_sync(0xffffffffu, p, jj);
       if (pj == 0.f) continue;  // the same in every lane
-      const float* vr = a.v + kvOffset(a, sb, j0 + jj, g);
+      const KV* vr = vAll + kvOffset(a, sb, j0 + jj, g);
 #pragma unroll
       for (int i = 0; i < kPerLane; i++) {
         const int d = lane + 32 * i;
-        if (d < D) o[i] += pj * vr[d];
+        if (d < D) o[i] += pj * ld(vr + d);
       }
     }
     m = mNew;
@@ -188,7 +191,8 @@ __global__ void __launch_bounds__(32 * kWarps) attentionBackwardKVKernel(float* 
 void attention(float* out, float* lse, const AttnDev& a) {
   if (a.B == 0 || a.T == 0 || a.H == 0) return;
   const dim3 grid((unsigned)((a.T + kWarps - 1) / kWarps), (unsigned)a.H, (unsigned)a.B);
-  launch(attentionKernel, grid, dim3(32 * kWarps), out, lse, a);
+  if (a.kh) launch(attentionKernel<uint16_t>, grid, dim3(32 * kWarps), out, lse, a, a.kh, a.vh);
+  else launch(attentionKernel<float>, grid, dim3(32 * kWarps), out, lse, a, a.k, a.v);
 }
 
 void attentionBackward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,

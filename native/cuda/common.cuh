@@ -9,6 +9,7 @@
 #endif
 #include <cstdint>
 #include <cmath>
+#include <cstring>
 
 namespace ttrl_cuda {
 
@@ -65,5 +66,15 @@ __device__ __forceinline__ float blockMax(float v, float* red) {
   float s = lane < nw ? red[lane] : -INFINITY;
   return warpMax(s);
 }
+
+/** A bf16 value (the top half of a float32) widened exactly; ld() reads a key / value of either type. */
+__device__ __forceinline__ float widenBf16(uint16_t h) {
+  const uint32_t u = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+__device__ __forceinline__ float ld(const float* p) { return *p; }
+__device__ __forceinline__ float ld(const uint16_t* p) { return widenBf16(*p); }
 
 }  // namespace ttrl_cuda

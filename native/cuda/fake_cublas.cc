@@ -1,4 +1,4 @@
-// A stand-in for libcublas.so with the three entry points ttrl loads (cublas.cc), computing on the host
+// A stand-in for libcublas.so with the entry points ttrl loads (cublas.cc), computing on the host
 // with plain column-major BLAS semantics. For tests only (test/tensor/device.test.ts): loaded by the
 // emulated addon, it checks without a GPU that ttrl's row-major → column-major call (swapped operands,
 // leading dimensions, transpose flags) and the dlopen / dlsym path are right. Built by
@@ -13,6 +13,32 @@ int cublasCreate_v2(void** handle) {
 
 int cublasGetVersion_v2(void*, int* version) {
   *version = 99999;  // not a real cuBLAS
+  return 0;
+}
+
+// cublasGemmEx with A, B bf16 (type 14), C fp32 (type 0), fp32 compute (68); anything else is
+// CUBLAS_STATUS_NOT_SUPPORTED (15), as only ttrl's bf16 call is stood in for.
+int cublasGemmEx(void*, int transa, int transb, int m, int n, int k, const void* alpha, const void* A, int Atype, int lda,
+                 const void* B, int Btype, int ldb, const void* beta, void* C, int Ctype, int ldc, int computeType, int) {
+  if (Atype != 14 || Btype != 14 || Ctype != 0 || computeType != 68) return 15;
+  if ((transa != 0 && transa != 1) || (transb != 0 && transb != 1)) return 7;
+  if (lda < (transa ? k : m) || ldb < (transb ? n : k) || ldc < m) return 7;
+  const unsigned short *a = (const unsigned short*)A, *b = (const unsigned short*)B;
+  auto widen = [](unsigned short h) { unsigned u = (unsigned)h << 16; float f; __builtin_memcpy(&f, &u, 4); return f; };
+  const float al = *(const float*)alpha, be = *(const float*)beta;
+  float* c = (float*)C;
+  for (int j = 0; j < n; j++) {
+    for (int i = 0; i < m; i++) {
+      double s = 0;
+      for (int p = 0; p < k; p++) {
+        const float x = widen(transa ? a[p + (long)i * lda] : a[i + (long)p * lda]);
+        const float y = widen(transb ? b[j + (long)p * ldb] : b[p + (long)j * ldb]);
+        s += (double)x * y;
+      }
+      float& r = c[i + (long)j * ldc];
+      r = be == 0.f ? (float)(al * s) : (float)(al * s + be * r);
+    }
+  }
   return 0;
 }
 

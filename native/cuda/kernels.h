@@ -43,11 +43,21 @@ void logSoftmaxGatherBackward(float* dlogits, const float* logits, const int32_t
 struct AdamCoef { float decay, b1, b2, c1, c2, step, sbc2, eps; };
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, AdamCoef c);
 
+// ---- bf16.cu: bf16 values travel as uint16_t (the top half of a float32) ---------------------------------
+/** dst(n) = src rounded to bf16 (nearest even; NaN stays NaN). */
+void toBf16(uint16_t* dst, const float* src, int64_t n);
+/** dst(n) = src widened (exact). */
+void fromBf16(float* dst, const uint16_t* src, int64_t n);
+/** dst(n) = src rounded to bf16 and widened back (the fp32 value a bf16 operand stands for). */
+void roundToBf16(float* dst, const float* src, int64_t n);
+void embeddingBf16(float* out, const uint16_t* table, const int32_t* ids, int64_t M, int64_t C);
+
 // ---- attention.cu ---------------------------------------------------------------------------------------
 constexpr int kMaxHeadDim = 256;
 struct AttnDev {
   int B, T, S, H, G, D;
   const float *q, *k, *v, *keyMask;  // (B,T,H,D), (rows,S,G,D) ×2, (rows,S)
+  const uint16_t *kh = nullptr, *vh = nullptr;  // a bf16 KV cache in place of k, v (forward only)
   const int32_t *qStart, *slots;     // (B), (B)
   float scale;
 };

@@ -10,7 +10,7 @@ import { check } from '../util/errors.js';
 import { numberFlag, INTEGER, POSITIVE_INTEGER, NON_NEGATIVE_INTEGER } from '../util/flags.js';
 import { SAMPLING_RULES } from '../sample/params.js';
 import { stopIds } from '../tokenizer/eos.js';
-import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
+import { DEVICE_OPTION, DEVICE_HELP, PRECISION_OPTION, PRECISION_HELP, parseDevice, parsePrecision, getBackend, backendAt } from '../tensor/index.js';
 
 const HELP = `usage: ttrl eval --model DIR --data FILE [options]
   --k K                 samples per problem (default 16, the paper's avg@16)
@@ -24,7 +24,8 @@ const HELP = `usage: ttrl eval --model DIR --data FILE [options]
   --choices             multiple-choice answers (GPQA letters)
   --no-greedy           skip the greedy pass
   --seed S              (default 0)          --json   one JSON line on stdout
-${DEVICE_HELP}`;
+${DEVICE_HELP}
+${PRECISION_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, strict: true, options: {
@@ -34,12 +35,12 @@ export async function run(argv: string[]): Promise<number> {
     'prompt-key': { type: 'string', default: 'prompt' }, 'answer-key': { type: 'string', default: 'answer' },
     raw: { type: 'boolean', default: false }, system: { type: 'string' }, thinking: { type: 'string' }, adapter: { type: 'string' }, choices: { type: 'boolean', default: false },
     'no-greedy': { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
-    json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION,
+    json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION, ...PRECISION_OPTION,
   } });
   if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
   check(v.model, '--model DIR is required');
   check(v.data, '--data FILE is required');
-  const model = loadModel(v.model, getBackend(parseDevice(v.device)));
+  const model = loadModel(v.model, backendAt(getBackend(parseDevice(v.device)), parsePrecision(v.precision)));
   if (v.adapter !== undefined) attachAdapter(model, v.adapter);
   const tok = await loadTokenizer(v.model);
   let data = await loadLabeled(v.data, { promptKey: v['prompt-key'], answerKey: v['answer-key'] });

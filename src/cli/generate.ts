@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../model/model.js';
 import { attachAdapter } from '../model/lora-io.js';
-import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
+import { DEVICE_OPTION, DEVICE_HELP, PRECISION_OPTION, PRECISION_HELP, parseDevice, parsePrecision, getBackend, backendAt } from '../tensor/index.js';
 import { sampleBatch, type Sample } from '../sample/batch.js';
 import { DEFAULT_SAMPLING, SAMPLING_RULES, resolveSampling } from '../sample/params.js';
 import { numberFlag, INTEGER, POSITIVE_INTEGER } from '../util/flags.js';
@@ -37,6 +37,7 @@ sampled token over the full vocabulary).
   --max-slots K          most sequences decoded at once (default 64)
   --json                 one JSON line per sample
 ${DEVICE_HELP}
+${PRECISION_HELP}
 `;
 
 function parseIds(s: string, V: number): number[] {
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       chat: { type: 'boolean' }, raw: { type: 'boolean' }, thinking: { type: 'string' }, adapter: { type: 'string' }, n: { type: 'string', short: 'n' },
       temperature: { type: 'string' }, 'top-p': { type: 'string' }, 'top-k': { type: 'string' }, 'min-p': { type: 'string' },
       'max-new-tokens': { type: 'string' }, stop: { type: 'string', multiple: true }, seed: { type: 'string' },
-      'max-slots': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION,
+      'max-slots': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION, ...PRECISION_OPTION,
     },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
@@ -80,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   const dir = a.model;
-  const model = loadModel(dir, getBackend(parseDevice(a.device)));
+  const model = loadModel(dir, backendAt(getBackend(parseDevice(a.device)), parsePrecision(a.precision)));
   if (a.adapter !== undefined) attachAdapter(model, a.adapter);
   const hasTok = fs.existsSync(path.join(dir, 'tokenizer.json'));
   if (!hasTok && a.prompt !== undefined) {

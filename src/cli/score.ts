@@ -5,24 +5,25 @@ import { loadModel } from '../model/model.js';
 import { attachAdapter } from '../model/lora-io.js';
 import { readJsonl, idsField } from '../util/jsonl.js';
 import { check } from '../util/errors.js';
-import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
+import { DEVICE_OPTION, DEVICE_HELP, PRECISION_OPTION, PRECISION_HELP, parseDevice, parsePrecision, getBackend, backendAt } from '../tensor/index.js';
 
 const HELP = `usage: ttrl score --model DIR --input FILE.jsonl [--batch-size 8] [--adapter DIR]
   --adapter DIR: a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) on top of --model
   each input line {"ids":[int,...]}; writes {"logprobs":[...],"nll":x} per line to stdout
-${DEVICE_HELP}`;
+${DEVICE_HELP}
+${PRECISION_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, strict: true, options: {
     model: { type: 'string' }, input: { type: 'string' }, adapter: { type: 'string' }, 'batch-size': { type: 'string', default: '8' },
-    help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION,
+    help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION, ...PRECISION_OPTION,
   } });
   if (values.help) { process.stdout.write(HELP + '\n'); return 0; }
   check(values.model, '--model DIR is required');
   check(values.input, '--input FILE.jsonl is required');
   const bs = Number(values['batch-size']);
   check(Number.isInteger(bs) && bs > 0, `--batch-size must be a positive integer, got ${values['batch-size']}`);
-  const model = loadModel(values.model, getBackend(parseDevice(values.device)));
+  const model = loadModel(values.model, backendAt(getBackend(parseDevice(values.device)), parsePrecision(values.precision)));
   if (values.adapter !== undefined) attachAdapter(model, values.adapter);
   const seqs = readJsonl(values.input).map((l) => idsField(l.value, `${values.input}:${l.line}`, model.cfg.vocabSize));
   for (let i = 0; i < seqs.length; i += bs) {

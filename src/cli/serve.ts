@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel, type Model } from '../model/model.js';
 import { attachAdapter, isAdapterDir } from '../model/lora-io.js';
-import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
+import { DEVICE_OPTION, DEVICE_HELP, PRECISION_OPTION, PRECISION_HELP, parseDevice, parsePrecision, getBackend, backendAt } from '../tensor/index.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import { startServer } from '../serve/server.js';
 import { TtrlError } from '../util/errors.js';
@@ -30,6 +30,7 @@ flight and exits. See docs/serving.md.
   --weight-version V          version reported before any weight update (default 0)
   --quiet                     no log line per request
 ${DEVICE_HELP}
+${PRECISION_HELP}
 `;
 
 function int(flag: string, v: string | undefined, fallback: number, min: number): number {
@@ -46,14 +47,14 @@ export async function run(argv: string[]): Promise<number> {
       model: { type: 'string' }, 'served-model-name': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
       'api-key': { type: 'string' }, 'max-slots': { type: 'string' }, 'max-model-len': { type: 'string' }, 'max-n': { type: 'string' },
       'max-body-mb': { type: 'string' }, 'weight-version': { type: 'string' }, quiet: { type: 'boolean' },
-      adapter: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION,
+      adapter: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...DEVICE_OPTION, ...PRECISION_OPTION,
     },
   });
   if (a.help) { process.stdout.write(HELP); return 0; }
   if (!a.model) throw new TtrlError('serve: --model DIR is required (see ttrl serve --help)');
   const port = int('port', a.port, 8000, 0);
   if (port > 65535) throw new TtrlError(`--port ${port}: must be at most 65535`);
-  const be = getBackend(parseDevice(a.device));
+  const be = backendAt(getBackend(parseDevice(a.device)), parsePrecision(a.precision));
   // A PEFT adapter folder (at start, or later through /update_weights_from_disk) goes on top of --model.
   const load = (dir: string, adapter?: string): Model => {
     const m = loadModel(adapter === undefined && isAdapterDir(dir) ? a.model! : dir, be);

@@ -11,7 +11,7 @@ import { loadTokenizer, buildPrompt } from '../tokenizer/index.js';
 import { endOfSequenceId } from '../tokenizer/eos.js';
 import { lrAt, type ScheduleKind } from '../rl/schedule.js';
 import { TtrlError, check } from '../util/errors.js';
-import { DEVICE_OPTION, DEVICE_HELP, parseDevice, getBackend } from '../tensor/index.js';
+import { DEVICE_OPTION, DEVICE_HELP, PRECISION_OPTION, PRECISION_HELP, parseDevice, parsePrecision, getBackend, backendAt } from '../tensor/index.js';
 
 const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
   --optimizer adamw|sgd   (default adamw; sgd is plain: no momentum, no weight decay)
@@ -28,7 +28,8 @@ const HELP = `usage: ttrl sft --model DIR --data FILE.jsonl --out DIR2 [options]
   --seed S                (default 0)
   each data line: {"ids":[...]} (loss on every next token), or {"prompt":"...","completion":"..."}: the prompt
   through the model's chat template (unless --raw), the completion and EOS after it, loss on the completion only
-${DEVICE_HELP}`;
+${DEVICE_HELP}
+${PRECISION_HELP}`;
 
 
 export async function run(argv: string[]): Promise<number> {
@@ -40,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     'grad-clip': { type: 'string' }, checkpoint: { type: 'boolean', default: false },
     resume: { type: 'boolean', default: false }, seed: { type: 'string', default: '0' },
     schedule: { type: 'string', default: 'constant' }, 'warmup-steps': { type: 'string', default: '0' },
-    raw: { type: 'boolean', default: false }, ...DEVICE_OPTION,
+    raw: { type: 'boolean', default: false }, ...DEVICE_OPTION, ...PRECISION_OPTION,
     help: { type: 'boolean', short: 'h' },
   } });
   if (v.help) { process.stdout.write(HELP + '\n'); return 0; }
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   check(bs > 0, '--batch-size must be positive');
   check(!(v.steps && v.epochs), 'give --steps or --epochs, not both');
 
-  const model = loadModel(v.model, getBackend(parseDevice(v.device)));
+  const model = loadModel(v.model, backendAt(getBackend(parseDevice(v.device)), parsePrecision(v.precision)));
   const lines = readJsonl(v.data);
   const needsTok = lines.some((l) => l.value !== null && typeof l.value === 'object' && 'prompt' in (l.value as object));
   const tok = needsTok ? await loadTokenizer(v.model) : null;

@@ -18,7 +18,9 @@ import { train } from '../rl/trainer.js';
 import { RunStopped } from '../rl/interrupt.js';
 import { evaluate, type EvalResult } from '../rl/evaluate.js';
 import type { TrainConfig } from '../rl/config.js';
-import { buildRunPlan } from '../rl/plan.js';
+import { buildRunPlan, precisionOf } from '../rl/plan.js';
+import { cpu } from '../tensor/cpu.js';
+import { backendAt } from '../tensor/index.js';
 import { writeReport } from '../report/write.js';
 import { MODEL_SIDE_FILES } from '../model/params.js';
 import { TtrlError } from '../util/errors.js';
@@ -82,7 +84,7 @@ function copyModelDir(from: string, to: string): void {
  */
 async function evalBase(cfg: TrainConfig, problems: { prompt: string; answer: string }[]): Promise<EvalResult> {
   const tok = await loadTokenizer(cfg.model.path);
-  const model = loadModel(cfg.model.path);
+  const model = loadModel(cfg.model.path, backendAt(cpu(), precisionOf(cfg)));  // the runs' precision
   const plan = buildRunPlan(cfg, { tok, model: model.cfg }, problems.length);
   const prompts = problems.map((p) => ({ ids: buildPrompt(tok, p.prompt, plan.prompt.options).ids, answer: p.answer }));
   const r = await evaluate(model, prompts, (ids) => tok.decode(ids, { skipSpecial: true }), plan.eval.settings);

@@ -1,8 +1,7 @@
 // Structural comparison of two parsed answers, down to scalar leaves. Conventions (each one a rule some
 // widely used grader has, see docs/grading.md): tuples and intervals compare in order with their brackets,
-// bare lists and sets without order, `x = 5` equals `5`, equations are equal when one is a nonzero multiple
-// of the other, inequalities when the multiple is positive, and a one-variable inequality equals the
-// interval it describes.
+// bare lists and sets without order, ratios up to a common factor, base-n numerals by their digits;
+// relations against values and intervals are in relation.ts.
 import { analyzeLatex, closeComplex, compareAnalyses, type CasAnalysis, type Complex } from './cas.js';
 import { exactEqual, parseNumber, percentOf, roundsTo, type NumLit } from './number.js';
 import { compareRelations, relationAgainstInterval, relationAgainstValue } from './relation.js';
@@ -239,7 +238,9 @@ function compareParsed(p: Answer, g: Answer, ctx: CompareContext): Verdict {
       if (g.kind === 'scalar' || g.kind === 'text') return compareAnswers(g, p, ctx);
       return no(`letter vs ${g.kind}`);
     case 'tuple':
-      if (g.kind === 'tuple' || g.kind === 'list' || g.kind === 'set') return ordered(p.items, g.items, ctx, 'tuple');
+      if (g.kind === 'tuple') return ordered(p.items, g.items, ctx, 'tuple');
+      // The gold decides whether order matters: a gold list or set accepts its members in any order.
+      if (g.kind === 'list' || g.kind === 'set') return unordered(p.items, g.items, ctx, 'tuple');
       if (g.kind === 'interval') return compareAnswers(g, p, ctx);
       return no(`tuple vs ${g.kind}`);
     case 'list':

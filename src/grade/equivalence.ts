@@ -93,7 +93,8 @@ function decide(pred: string, gold: string, o: Required<EquivalenceOptions>): Eq
 
 /**
  * Is `pred` the same answer as `gold`? Both are extracted answer strings (not whole responses; see
- * extractAnswer). Symmetric except for the percent rule (the gold's percent sign decides). Never throws;
+ * extractAnswer). Symmetric except where the gold decides (docs/grading.md): its percent sign, a pred
+ * equation against a gold value, a gold inequality against a pred interval, order in tuples vs sets. Never throws;
  * cached per (pred, gold, options); bounded by maxWork steps, past which the answer is "not equal" with a
  * reason saying so. A pure function of its arguments: cached and fresh results are identical.
  */

@@ -241,6 +241,12 @@ export class Model {
     return this.be.read(logits).slice();
   }
 
+  /** Final hidden states (B,T,C) after the last norm (HF's last_hidden_state): for embeddings. */
+  forwardHidden(batch: Omit<Batch, 'targets'>): Float32Array {
+    const full: Batch = { ...batch, targets: new Int32Array(batch.B * batch.T).fill(-1) };
+    return this.be.read(this.runLayers(full, this.trainCtx(full), false)).slice();
+  }
+
   /** Forward for training or scoring: per-position target log-probs (and entropies). */
   forward(batch: Batch, opts: ForwardOpts = {}): ForwardState {
     const { B, T, targets } = batch;

@@ -34,6 +34,8 @@ export interface ChartSpec {
   /** The step range shared by all charts, so they line up vertically. */
   xRange: [number, number];
   series: SeriesSpec[];
+  /** Steps marked with a vertical line on every chart: where a run's collapse signal fired. */
+  markers: { x: number; label: string }[];
 }
 
 export interface OmittedChart { id: string; title: string; reason: string }
@@ -87,10 +89,18 @@ export const CHART_DEFS: ChartDef[] = [
     ],
   },
   {
-    id: 'reward', title: 'Mean reward and vote share', y: PCT('share'),
-    about: 'mean reward = share of responses agreeing with the voted label; vote share = the winner\'s share of votes',
+    id: 'proxy', title: 'Proxy reward against gold', y: NUM('correlation'), y2: PCT('accuracy'),
+    about: 'gold diagnostics: point-biserial correlation of the reward with gold correctness; gold accuracy of each prompt\'s top-reward response (right axis)',
     metrics: [
-      { source: 'step', field: 'reward_mean', label: 'mean reward' },
+      { source: 'step', field: 'pb_corr', label: 'point-biserial r' },
+      { source: 'step', field: 'pseudo_label_acc', label: 'pseudo-label accuracy', axis: 'y2' },
+    ],
+  },
+  {
+    id: 'reward', title: 'Mean reward and vote share', y: PCT('share'), y2: NUM('mean reward'),
+    about: 'mean reward on the right (ttrl: share of responses agreeing with the voted label; other modes: their own scale); vote share = the winner\'s share of votes',
+    metrics: [
+      { source: 'step', field: 'reward_mean', label: 'mean reward', axis: 'y2' },
       { source: 'step', field: 'vote_share', label: 'vote share' },
       { source: 'step', field: 'no_answer_frac', label: 'no answer' },
     ],
@@ -110,9 +120,13 @@ export const CHART_DEFS: ChartDef[] = [
     ],
   },
   {
-    id: 'entropy', title: 'Policy entropy', y: NUM('nats / token'),
-    about: 'mean token entropy of the sampled responses; a collapse to 0 means exploration has stopped',
-    metrics: [{ source: 'step', field: 'entropy', label: 'entropy' }],
+    id: 'entropy', title: 'Policy entropy and self-certainty', y: NUM('nats / token'), y2: NUM('self-certainty'),
+    about: 'token entropy of all rollouts and of the trained responses; self-certainty KL(U || p) on the right; a collapse to 0 entropy means exploration has stopped',
+    metrics: [
+      { source: 'step', field: 'rollout_entropy', label: 'rollout entropy' },
+      { source: 'step', field: 'entropy', label: 'update entropy' },
+      { source: 'step', field: 'self_certainty', label: 'self-certainty', axis: 'y2' },
+    ],
   },
   {
     id: 'kl', title: 'KL to the reference policy', y: NUM('KL (k3)'),
@@ -205,6 +219,7 @@ export function buildCharts(runs: ChartRun[], summary?: Summary): { charts: Char
   const colors = runColors(runs.map((r) => r.name));
   const xRange = stepRange(runs);
   const base = summary?.rows.find((r) => r.name === 'base')?.values;
+  const markers = runs.flatMap((r) => r.metrics.collapses.slice(0, 1).map((x) => ({ x, label: single ? 'collapse signal' : `${r.name}: collapse` })));
   for (const def of CHART_DEFS) {
     const series: SeriesSpec[] = [];
     runs.forEach((run, ri) => {
@@ -253,7 +268,7 @@ export function buildCharts(runs: ChartRun[], summary?: Summary): { charts: Char
     }
     charts.push({
       id: def.id, title: def.title, about: def.about, x: { label: 'training step', format: 'num' },
-      y, y2, stacked: single && (def.stackSingle ?? false), xRange, series,
+      y, y2, stacked: single && (def.stackSingle ?? false), xRange, series, markers,
     });
   }
   return { charts, omitted };

@@ -62,8 +62,25 @@ export function renderCharts(): void {
       y: axis(spec.y, false),
     };
     if (spec.y2) scales.y2 = axis(spec.y2, true);
+    // the step where a collapse signal fired: a dashed red vertical line across the plot, labelled at the top
+    const markerPlugin = {
+      id: 'ttrlMarkers',
+      afterDatasetsDraw(chart: any) {
+        const { ctx, chartArea: a, scales: sc } = chart;
+        for (const m of spec.markers ?? []) {
+          const px = sc.x.getPixelForValue(m.x);
+          if (!(px >= a.left && px <= a.right)) continue;
+          ctx.save();
+          ctx.strokeStyle = '#dc2626'; ctx.setLineDash([5, 4]); ctx.lineWidth = 1.5;
+          ctx.beginPath(); ctx.moveTo(px, a.top); ctx.lineTo(px, a.bottom); ctx.stroke();
+          ctx.fillStyle = '#dc2626'; ctx.font = '11px sans-serif'; ctx.fillText(`⚠ ${m.label}`, Math.min(px + 3, a.right - 90), a.top + 11);
+          ctx.restore();
+        }
+      },
+    };
     instances[spec.id] = new Chart(canvas, {
       type: 'line',
+      plugins: [markerPlugin],
       data: { datasets },
       options: {
         animation: false,

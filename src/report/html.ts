@@ -140,6 +140,11 @@ export function renderHtml(p: HtmlParts): string {
     : `comparison of ${input.runs.map((r) => r.name).join(', ')}`;
   const notes = input.notes.length === 0 ? ''
     : `<section class="card notes"><h2>Notes</h2><ul>${input.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`;
+  const fired = input.runs.filter((r) => r.metrics.collapses.length > 0);
+  const collapse = fired.length === 0 ? ''
+    : `<section class="card notes"><h2>⚠ Collapse signal</h2><ul>${fired.map((r) => `<li>${esc(r.name)}: fired at step `
+      + `${r.metrics.collapses[0]} (label-free: entropy and answer diversity fell while the vote saturated; the red dashed line `
+      + `on every chart; docs/rl.md)</li>`).join('')}</ul></section>`;
   const omitted = p.omitted.length === 0 ? ''
     : `<p class="omitted dim">Not shown, no data: ${p.omitted.map((o) => `<b>${esc(o.title)}</b> (${esc(o.reason)})`).join('; ')}.</p>`;
   const data = JSON.stringify(p.charts).replace(/</g, '\\u003c');
@@ -153,6 +158,7 @@ ${input.kind === 'single' ? tiles(runFinals(input.runs[0].metrics)) : ''}
 ${input.summary ? summaryTable(input.summary, evalK(input)) : ''}
 ${finalsTable(input)}
 ${configSection(input)}
+${collapse}
 ${notes}
 <section class="grid">${p.charts.map(chartCard).join('\n')}</section>
 ${omitted}

@@ -22,6 +22,8 @@ export interface RunMetrics {
   evals: EvalRecord[];
   /** Lines that could not be used (malformed JSON, no integer step, ...). */
   skipped: SkippedLine[];
+  /** Steps whose record says the label-free collapse signal fired (`collapse: true`), ascending. */
+  collapses: number[];
 }
 
 function pickNumbers<F extends string>(obj: Record<string, unknown>, fields: readonly F[]): { [K in F]?: number } {
@@ -49,6 +51,7 @@ export function parseMetrics(text: string): RunMetrics {
   const steps: StepRecord[] = [];
   const evals: EvalRecord[] = [];
   const skipped: SkippedLine[] = [];
+  const collapses = new Set<number>();
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
     const line = raw.trim();
@@ -71,10 +74,13 @@ export function parseMetrics(text: string): RunMetrics {
       skipped.push({ line: i + 1, reason: `${rec.kind} record without an integer "step"` });
       return;
     }
-    if (rec.kind === 'step') steps.push({ step: rec.step, ...pickNumbers(rec, STEP_FIELDS) });
+    if (rec.kind === 'step') {
+      steps.push({ step: rec.step, ...pickNumbers(rec, STEP_FIELDS) });
+      if (rec.collapse === true) collapses.add(rec.step); else collapses.delete(rec.step);
+    }
     else evals.push({ step: rec.step, ...pickNumbers(rec, EVAL_FIELDS) });
   });
-  return { steps: lastPerStep(steps), evals: lastPerStep(evals), skipped };
+  return { steps: lastPerStep(steps), evals: lastPerStep(evals), skipped, collapses: [...collapses].sort((a, b) => a - b) };
 }
 
 /** Read and parse `file` (a metrics.jsonl). I/O errors propagate. */

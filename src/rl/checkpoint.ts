@@ -24,6 +24,13 @@ export function lastCheckpoint(runDir: string): string | null {
   return s === undefined ? null : path.join(dir, `step-${s}`);
 }
 
+/** Removes the checkpoints of step ≥ `from` (weights that drew collapsed rollouts); returns the newest left. */
+export function dropCheckpointsFrom(runDir: string, from: number): string | null {
+  const dir = path.join(runDir, 'checkpoints');
+  if (fs.existsSync(dir)) for (const s of stepsIn(dir)) if (s >= from) fs.rmSync(path.join(dir, `step-${s}`), { recursive: true, force: true });
+  return lastCheckpoint(runDir);
+}
+
 export function readRunState(ckpt: string): RunState {
   return JSON.parse(fs.readFileSync(path.join(ckpt, 'state.json'), 'utf8')) as RunState;
 }

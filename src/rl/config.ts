@@ -4,6 +4,7 @@
 // their path. Loading, CLI overrides and dumping are in config-io.ts.
 import path from 'node:path';
 import * as z from 'zod';
+import { REWARD_MODE_NAMES } from './rewards.js';
 import { SAMPLING_RULES } from '../sample/params.js';
 import { LORA_MODULES, DEFAULT_LORA } from '../model/lora.js';
 
@@ -25,6 +26,7 @@ export const ModelConfig = z.strictObject({
   chat_template: z.boolean().default(true).describe("send the question as one user message through the model's chat template [TTRL.md: Prompt]"),
   system_prompt: z.string().nullable().default(null).describe("system message; null = the template's default (Qwen2.5-Math adds its \\boxed{} instruction) [TTRL.md: Prompt]"),
   prompt_suffix: z.string().default('').describe('text appended to every question [ttrl; the TTRL data holds only the question]'),
+  precision: z.enum(['auto', 'bf16', 'fp32']).default('auto').describe('matrix products in bf16 (fp32 sums, fp32 master weights and optimizer) or fp32; auto = bf16 where the CPU has bf16 matrix units [ttrl; verl trains in bf16]'),
   lora: LoraConfig.nullable().default(null).describe('train a LoRA adapter on the frozen base instead of every weight; e.g. {r: 16, alpha: 32, target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]} [ttrl; PEFT names]'),
   enable_thinking: z.boolean().nullable().default(null).describe("Qwen3's thinking switch, passed to the chat template; null = the template's default (Qwen3: on) [ttrl; apply_chat_template's enable_thinking]"),
 });
@@ -65,8 +67,11 @@ export const RolloutConfig = z.strictObject({
 });
 
 export const RewardConfig = z.strictObject({
-  mode: z.enum(['ttrl', 'oracle', 'none']).default('ttrl').describe('ttrl: majority-vote label; oracle: gold label (upper bound, uses labels); none: no updates (baseline) [ttrl]'),
-  min_vote_share: share().default(0).describe('skip a prompt whose winning answer has a smaller vote share; 0 = off [ttrl safeguard, not in the paper]'),
+  mode: z.enum(REWARD_MODE_NAMES).default('ttrl').describe(`${REWARD_MODE_NAMES.join(' | ')}: how responses are rewarded (each described under "reward modes"; oracle and hybrid_gt use labels) [TTRL; URLVR ttrl_utils.py]`),
+  min_vote_share: share().default(0).describe('skip a prompt whose winning answer has a smaller vote share (ttrl, evol); 0 = off [ttrl safeguard, not in the paper]'),
+  verify_template: z.string().min(1).nullable().default(null).describe('self_verify: judge prompt with {question} and {response}; null = the math default (src/rl/verify.ts) [ttrl; URLVR uses a countdown prompt]'),
+  verify_temperature: z.number().min(0).default(0.5).describe('self_verify: judge sampling temperature [URLVR apply_self_verify]'),
+  verify_max_len: posInt().nullable().default(null).describe('self_verify: judge tokens at most; null = rollout.max_response_len [ttrl; URLVR 4096]'),
 });
 
 export const AlgorithmConfig = z.strictObject({
@@ -114,6 +119,7 @@ export const RunConfig = z.strictObject({
   seed: z.int().min(0).default(0).describe('seed for shuffling, selection and sampling [ttrl]'),
   episodes: posInt().nullable().default(null).describe('epochs over the data; null = the dataset preset (MATH-500 10, AMC 30, AIME 80) [TTRL.md]'),
   save_every: z.int().min(0).default(0).describe('checkpoint every this many steps; 0 = only at the end [ttrl]'),
+  stop_on_collapse: z.boolean().default(false).describe('stop when the label-free collapse signal fires and keep the last good checkpoint (docs/rl.md) [ttrl]'),
 });
 
 /** The sections, in file order. Every section may be omitted except that model.path and data.path are required. */
@@ -163,12 +169,15 @@ function crossChecks(c: RawConfig, ctx: z.RefinementCtx): void {
   if (c.optim.min_lr > c.optim.lr) fail('optim.min_lr', `must be ≤ optim.lr (${c.optim.min_lr} > ${c.optim.lr})`);
   const eng = c.rollout.engine;
   if (eng.kind === 'openai' && eng.urls.length === 0) fail('rollout.engine', 'kind openai needs urls: [http://HOST:PORT/v1, ...]');
+  if (eng.kind === 'openai' && c.reward.mode === 'self_certainty') {
+    fail('reward.mode', 'self_certainty needs the full logits at sampling time: use rollout.engine.kind local (remote rollouts give log-probs and entropies only)');
+  }
   if (eng.kind === 'openai' && eng.weight_sync === 'lora' && c.model.lora === null) fail('rollout.engine', "weight_sync 'lora' sends the trained adapter: it needs model.lora (or use disk)");
   if (c.rollout.temperature === 0 && c.rollout.n_votes > 1 && c.reward.mode !== 'none') {
     fail('rollout.temperature', 'greedy rollouts make all votes identical; use a temperature > 0 (TTRL: 1.0)');
   }
-  if (c.rollout.adaptive_votes && (c.reward.mode !== 'ttrl' || c.reward.min_vote_share > 0)) {
-    fail('rollout.adaptive_votes', 'stops on the majority label: needs reward.mode=ttrl and reward.min_vote_share=0');
+  if (c.rollout.adaptive_votes && c.reward.mode !== 'ttrl') {
+    fail('rollout.adaptive_votes', 'stops on the majority label: needs reward.mode=ttrl');
   }
   // a server's request seed names sample 0 of a stream: it cannot start a prompt's responses at a later wave
   if (c.rollout.adaptive_votes && eng.kind !== 'local') fail('rollout.adaptive_votes', 'needs rollout.engine.kind=local (remote engines draw all n_votes)');

@@ -68,3 +68,21 @@ export function logprobsFromLogits(logits: ArrayLike<number>, labels: ArrayLike<
   }
   return out;
 }
+
+/**
+ * Self-certainty per row (Intuitor, arXiv 2505.19590): KL(U ‖ softmax(z)) = logsumexp(z) − mean(z) − log V.
+ * Intuitor's verl code drops the constant log V; ttrl keeps it so that 0 means "uniform" (GRPO advantages are
+ * unchanged by the shift). The reference the sampler's fused computation is tested against. (M, V) → (M).
+ */
+export function selfCertaintyFromLogits(logits: ArrayLike<number>, M: number, V: number): Float64Array {
+  if (logits.length !== M * V) throw new Error(`selfCertaintyFromLogits: ${logits.length} logits, expected M*V = ${M * V}`);
+  const out = new Float64Array(M); // (M)
+  for (let m = 0; m < M; m++) {
+    const off = m * V;
+    const { max, logSum } = rowStats(logits, off, V);
+    let sum = 0;
+    for (let v = 0; v < V; v++) sum += logits[off + v]!;
+    out[m] = max + logSum - sum / V - Math.log(V);
+  }
+  return out;
+}

@@ -6,6 +6,8 @@
 //                     adapter off (Model.baseView, no second copy); AdamW over the adapter's tensors only.
 // Saving is the matching half: a full policy writes a model folder, a LoRA policy PEFT's adapter files.
 import type { Backend } from '../tensor/backend.js';
+import { cpu } from '../tensor/cpu.js';
+import { backendAt } from '../tensor/index.js';
 import { loadModel, type Model } from '../model/model.js';
 import { LoraAdapter } from '../model/lora.js';
 import { loadAdapter, saveAdapter } from '../model/lora-io.js';
@@ -18,7 +20,8 @@ import type { RunPlan } from './plan.js';
 const LORA_INIT_STREAM = 0x10a;
 
 /** The policy, reference and optimizer of a run over base model `baseDir`, resumed from `ckpt` when given. */
-export function openLearner(plan: RunPlan, baseDir: string, ckpt: string | null, backend?: Backend): Learner {
+export function openLearner(plan: RunPlan, baseDir: string, ckpt: string | null, device: Backend = cpu()): Learner {
+  const backend = backendAt(device, plan.precision);
   if (!plan.lora) {
     const policy = loadModel(ckpt ?? baseDir, backend);
     const ref = plan.reference ? loadModel(baseDir, backend) : null;

@@ -9,6 +9,7 @@ import type { PromptOptions } from '../tokenizer/index.js';
 import { stopIds } from '../tokenizer/eos.js';
 import { resolveSampling, type SamplingParams } from '../sample/params.js';
 import type { OptimConfig } from '../train/optim.js';
+import type { PrecisionSetting } from '../tensor/index.js';
 import type { LoraSpec } from '../model/lora.js';
 import { deriveSeed } from '../util/rng.js';
 import { ADVANTAGE_OPTIONS, type AdvantageOptions } from './advantage.js';
@@ -18,6 +19,7 @@ import type { LrSchedule } from './schedule.js';
 import type { EvalSettings } from './evaluate.js';
 import type { MiniBatchInfo, UpdateConfig } from './update.js';
 import { REWARD_MODES, type RewardMode } from './reward.js';
+import { DEFAULT_VERIFY_TEMPLATE } from './verify.js';
 import type { RemoteSettings } from './remote.js';
 
 /** Salt of the evaluation's sampling streams: every evaluation of a run (and the demo's base) draws the same. */
@@ -26,6 +28,8 @@ const EVAL_STREAM = 0xe7a1;
 export interface RunPlan {
   /** Run seed: data order, selection and sampling streams derive from it. */
   seed: number;
+  /** Number format of the models' matrix products ('auto': the device's default, resolved by backendAt). */
+  precision: PrecisionSetting;
   /** Question → prompt ids; longer prompts than maxLen are an error. */
   prompt: { options: PromptOptions; maxLen: number };
   data: { perStep: number; shuffle: boolean; dropLast: boolean; episodes: number };
@@ -49,7 +53,13 @@ export interface RunPlan {
     remote: RemoteSettings | null;
   };
   /** trains: whether the policy is updated (reward.mode none is the no-update baseline). */
-  reward: { mode: RewardMode; minVoteShare: number; trains: boolean };
+  reward: {
+    mode: RewardMode; minVoteShare: number; trains: boolean;
+    /** self_verify's judge: prompt template ({question}, {response}) and its sampling. */
+    verify: { template: string; sampling: SamplingParams };
+  };
+  /** Stop when the label-free collapse signal fires (run.stop_on_collapse). */
+  stopOnCollapse: boolean;
   advantage: { options: AdvantageOptions; eps: number };
   /** The update's options except the step's learning rate. */
   update: Omit<UpdateConfig, 'lr'>;
@@ -61,6 +71,11 @@ export interface RunPlan {
   schedule: LrSchedule;
   eval: { every: number; atStart: boolean; settings: EvalSettings };
   checkpoint: { every: number; keep: number };
+}
+
+/** The run's precision setting (also read by the demo's evaluation of its base). */
+export function precisionOf(cfg: TrainConfig): PrecisionSetting {
+  return cfg.model.precision;
 }
 
 /** Training steps in the run: episodes × batches per epoch. */
@@ -113,6 +128,7 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
   const r = cfg.rollout, e = cfg.eval, o = cfg.optim;
   return {
     seed: cfg.run.seed,
+    precision: precisionOf(cfg),
     prompt: {
       options: {
         mode: cfg.model.chat_template ? 'chat' : 'raw',
@@ -134,7 +150,16 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
         maxInflight: r.engine.max_inflight, timeoutMs: r.engine.timeout_s * 1000, retries: r.engine.retries,
       },
     },
-    reward: { mode: cfg.reward.mode, minVoteShare: cfg.reward.min_vote_share, trains: REWARD_MODES[cfg.reward.mode].trains },
+    reward: {
+      mode: cfg.reward.mode, minVoteShare: cfg.reward.min_vote_share, trains: REWARD_MODES[cfg.reward.mode].trains,
+      verify: {
+        template: cfg.reward.verify_template ?? DEFAULT_VERIFY_TEMPLATE,
+        sampling: resolveSampling({
+          temperature: cfg.reward.verify_temperature, topP: 1, maxNewTokens: cfg.reward.verify_max_len ?? r.max_response_len, eosIds,
+        }, 'reward.verify'),
+      },
+    },
+    stopOnCollapse: cfg.run.stop_on_collapse,
     advantage: { options: advantageOptionsOf(cfg), eps: cfg.algorithm.adv_eps },
     update: {
       objective: (mini) => ppoObjectiveConfigOf(cfg, mini),

@@ -3,7 +3,7 @@
 //
 // Extending: a new per-step metric is a name in STEP_FIELDS and a value in stepRecord (the type makes the
 // two agree); the report picks it up from the list.
-import type { Diagnostics } from './diagnostics.js';
+import { tokenMean, type Diagnostics } from './diagnostics.js';
 import type { GroupResult } from './reward.js';
 import type { Response } from './rollout.js';
 import type { UpdateStats } from './update.js';
@@ -11,7 +11,7 @@ import type { UpdateStats } from './update.js';
 /** Per-step fields (numbers; null where unknown: no gold answers, or no update this step). */
 export const STEP_FIELDS = [
   'epoch', 'time', 'reward_mean', 'label_acc', 'reward_acc', 'rollout_pass1', 'rollout_maj', 'rollout_passn',
-  'vote_share', 'num_classes', 'no_answer_frac', 'prompts_used', 'resp_len_mean', 'resp_len_max', 'truncated_frac',
+  'pb_corr', 'pseudo_label_acc', 'rollout_entropy', 'self_certainty', 'vote_share', 'num_classes', 'no_answer_frac', 'prompts_used', 'resp_len_mean', 'resp_len_max', 'truncated_frac',
   'entropy', 'kl', 'clip_frac', 'grad_norm', 'lr', 'loss', 'pg_loss', 'ppo_kl', 't_rollout', 't_grade', 't_update',
   'tokens_per_s', 'rollout_tokens', 'votes_mean',
 ] as const;
@@ -21,8 +21,8 @@ export type StepField = (typeof STEP_FIELDS)[number];
 export const EVAL_FIELDS = ['pass1', 'maj', 'greedy', 'best', 'k', 'n_problems'] as const;
 export type EvalField = (typeof EVAL_FIELDS)[number];
 
-/** One step line as the trainer writes it. */
-export type StepLine = { kind: 'step'; step: number } & { [K in StepField]: number | null };
+/** One step line as the trainer writes it; `collapse` says whether the label-free collapse signal fired. */
+export type StepLine = { kind: 'step'; step: number; collapse?: boolean; collapse_reason?: string } & { [K in StepField]: number | null };
 
 /** Wall-clock seconds of the step's parts (reported, never used for a decision). */
 export interface StepTimes { rollout: number; grade: number; update: number }
@@ -39,6 +39,8 @@ export function stepRecord(step: number, epoch: number, responses: readonly Resp
     reward_mean: mean(groups.flatMap((g) => g.rewards)),
     label_acc: diag.label_acc, reward_acc: diag.reward_acc,
     rollout_pass1: diag.rollout_pass1, rollout_maj: diag.rollout_maj, rollout_passn: diag.rollout_passn,
+    pb_corr: diag.pb_corr, pseudo_label_acc: diag.pseudo_label_acc,
+    rollout_entropy: tokenMean(responses, 'entropies'), self_certainty: tokenMean(responses, 'certainties'),
     vote_share: mean(groups.map((g) => g.voteShare)), num_classes: mean(groups.map((g) => g.numClasses)),
     no_answer_frac: mean(groups.flatMap((g) => g.answers.map((a) => (a === null ? 1 : 0)))),
     prompts_used: groups.filter((g) => g.used).length,

@@ -73,8 +73,9 @@ export class OpenAIEngine implements RolloutEngine {
         const r = next++, q = requests[r]!;
         try {
           const got = await this.request(q, sampling, seed);
-          const lp = rescore(this.policy, q.ids, got.map((g) => g.ids), sampling.temperature);
-          out[r] = got.map((g, j) => ({ ...g, logprobs: lp[j]! }));
+          const sc = rescore(this.policy, q.ids, got.map((g) => g.ids), sampling.temperature);
+          // no self-certainty: the policy's kernel gives log-probs and entropies only (config refuses self_certainty here)
+          out[r] = got.map((g, j) => ({ ...g, logprobs: sc.logprobs[j]!, entropies: sc.entropies[j]!, certainties: [] }));
         } catch (e) {
           failed = true;
           throw e;
@@ -106,7 +107,7 @@ export class OpenAIEngine implements RolloutEngine {
   }
 
   /** One prompt's n samples from some server, retried elsewhere on failure. */
-  private async request(q: RolloutRequest, p: SamplingParams, seed: number): Promise<Omit<Response, 'logprobs'>[]> {
+  private async request(q: RolloutRequest, p: SamplingParams, seed: number): Promise<Omit<Response, 'logprobs' | 'entropies' | 'certainties'>[]> {
     const body = {
       prompt: q.ids, n: q.n, seed: streamSeed(seed, q.key),
       temperature: p.temperature, top_p: p.topP, top_k: p.topK > 0 ? p.topK : -1, min_p: p.minP, max_tokens: p.maxNewTokens,
@@ -211,7 +212,7 @@ export class OpenAIEngine implements RolloutEngine {
     throw new Error(msg);
   }
 
-  private parse(got: unknown, q: RolloutRequest, srv: Srv): Omit<Response, 'logprobs'>[] {
+  private parse(got: unknown, q: RolloutRequest, srv: Srv): Omit<Response, 'logprobs' | 'entropies' | 'certainties'>[] {
     const r = got as { choices?: { index: number; text: string; token_ids?: number[]; finish_reason: string }[]; weight_version?: string };
     if (this.version !== null && r.weight_version !== undefined && r.weight_version !== this.version) {
       throw new Error(`answered with weight_version ${r.weight_version}, not ${this.version}`);

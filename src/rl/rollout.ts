@@ -12,8 +12,11 @@ import { keptIndices } from './learn.js';
 import type { RunPlan } from './plan.js';
 import { voteStopReason } from './vote-stop.js';
 
-/** One sampled response: token ids, text, rollout log-probs (log softmax(logits/T) of each token), cut off? */
-export interface Response { ids: number[]; text: string; logprobs: number[]; truncated: boolean }
+/**
+ * One sampled response: token ids, text, and per token at the rollout temperature over the full vocabulary
+ * (sample/kernel.ts): the log-prob of the drawn token, the entropy and the self-certainty; cut off?
+ */
+export interface Response { ids: number[]; text: string; logprobs: number[]; entropies: number[]; certainties: number[]; truncated: boolean }
 
 /** n responses for one prompt; `key` names its random streams (the prompt's index in the data); they are
  *  its responses first, first + 1, ... (default 0: an engine must honour it for adaptive voting). */
@@ -45,7 +48,8 @@ export function localEngine(policy: Model, decode: Decode): RolloutEngine {
       const out = await sampleBatchAsync(policy, requests, sampling,
         { seed, decoder: { decode }, onProgress: hooks.onProgress, shouldStop: hooks.shouldStop });
       return out && out.map((g) => g.map((s) => ({
-        ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, truncated: s.finishReason === 'length',
+        ids: s.ids, text: s.text ?? decode(s.ids), logprobs: s.logprobs, entropies: s.entropies, certainties: s.certainties,
+        truncated: s.finishReason === 'length',
       })));
     },
   };
@@ -62,7 +66,7 @@ export const VOTE_WAVE = 8;
 /**
  * The rollout of one step: plan.rollout.nVotes responses for each prompt index in `indices`, or with
  * adaptive voting as many as each prompt needs (responses[p].length ≤ nVotes; its first ones, so every
- * response is the one fixed voting would have drawn).
+ * response is the one fixed voting would have drawn). null when hooks.shouldStop ended it early.
  */
 export async function rollout(engine: RolloutEngine, promptIds: readonly number[][], indices: readonly number[], plan: RunPlan,
                               step: number, hooks: RolloutHooks = {}): Promise<Response[][] | null> {
@@ -79,13 +83,13 @@ export async function rollout(engine: RolloutEngine, promptIds: readonly number[
     const total = before + reqs.reduce((a, q) => a + q.n, 0);
     const got = await engine.generate(reqs, sampling, seed, {
       onProgress: (q) => hooks.onProgress?.({ samplesDone: before + q.samplesDone, samplesTotal: total }),
-      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+      shouldStop: hooks.shouldStop,
     });
-    if (got === null) return null;
+    if (!got) return null;
     before = total;
     open.forEach((p, r) => out[p]!.push(...got[r]!));
     open = open.filter((p) => out[p]!.length < nVotes &&
-      voteStopReason(gradeGroup(out[p]!.map((x) => x.text)).classOf, nVotes, mustDraw[p]!, wave) === null);
+      voteStopReason(gradeGroup(out[p]!.map((x) => x.text)).classOf, nVotes, mustDraw[p]!, wave, plan.reward.minVoteShare) === null);
   }
   return out;
 }

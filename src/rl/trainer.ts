@@ -1,7 +1,7 @@
 // `ttrl train`: the TTRL loop (TTRL.md "One training step"), with evaluation, metrics, checkpoints and resume.
 //
 //   openRun: config → run plan (plan.ts), data, models, optimizer, run state (fresh or resumed)
-//   for each batch of prompts:  rollout → reward → diagnostics → update → record   (trainStep)
+//   for each batch of prompts:  rollout → (judge) → reward → diagnostics → update → record   (trainStep)
 //                               then maybe eval / checkpoint
 //
 // Determinism: every random choice derives from (run.seed, step, prompt, sample), so a run resumed from a
@@ -22,14 +22,16 @@ import { dumpConfig } from './config-io.js';
 import type { TrainConfig } from './config.js';
 import { lrAt } from './schedule.js';
 import { buildRunPlan, type RunPlan } from './plan.js';
-import { localEngine, rollout, type RolloutEngine } from './rollout.js';
+import { localEngine, rollout, type RolloutEngine, type Response } from './rollout.js';
 import { OpenAIEngine } from './remote.js';
-import { REWARD_MODES, rewardStep } from './reward.js';
-import { goldDiagnostics } from './diagnostics.js';
+import { deriveSeed } from '../util/rng.js';
+import { REWARD_MODES, rewardStep, type RewardExtras } from './reward.js';
+import { goldDiagnostics, collapseSignal, collapseInputsOf, COLLAPSE_DEFAULTS, type CollapseInputs, type CollapseSettings } from './diagnostics.js';
+import { verifyResponses, embedResponses } from './judge.js';
 import { learnStep, type Learner } from './learn.js';
 import { openLearner } from './learner.js';
 import { stepRecord, stepLogLine, type StepLine } from './record.js';
-import { lastCheckpoint, readRunState, saveCheckpoint, saveFinal, truncateMetrics, type RunState } from './checkpoint.js';
+import { dropCheckpointsFrom, lastCheckpoint, readRunState, saveCheckpoint, saveFinal, truncateMetrics, type RunState } from './checkpoint.js';
 import { prepareRunDir } from './run-dir.js';
 import { loadRunData } from './run-data.js';
 import { Interrupt, type StopSignal } from './interrupt.js';
@@ -53,6 +55,8 @@ export interface TrainOptions {
   report?: boolean;
   /** Where the models live (default: the CPU backend). */
   backend?: Backend;
+  /** The collapse signal's thresholds (default COLLAPSE_DEFAULTS; tests make it fire on purpose). */
+  collapse?: CollapseSettings;
 }
 
 export interface TrainResult {
@@ -62,6 +66,8 @@ export interface TrainResult {
   /** Ended early by a signal (a checkpoint of `steps` was written), and which. */
   stopped: boolean;
   signal: StopSignal | null;
+  /** The step at which run.stop_on_collapse stopped the run. */
+  collapseStep?: number;
 }
 
 /** Everything a run holds while it trains. */
@@ -80,6 +86,15 @@ interface Run extends Learner {
   decode: (ids: number[]) => string;
   engine: RolloutEngine;
   state: RunState;
+  /** A judge prompt's ids (self_verify): the run's chat template, no length limit. */
+  judgePromptIds: (text: string) => number[];
+  /** The collapse signal's inputs of every step so far (replayed from metrics.jsonl on resume). */
+  collapseHistory: CollapseInputs[];
+  /** The collapse warning is printed once. */
+  collapseWarned: boolean;
+  collapseSettings: CollapseSettings;
+  /** Set when run.stop_on_collapse stops the run at this step. */
+  collapseStep?: number;
 }
 
 function promptIdsOf(tok: Tok, plan: RunPlan, question: string, where: string): number[] {
@@ -119,8 +134,31 @@ async function openRun(cfg: TrainConfig, o: TrainOptions): Promise<Run> {
     engine: plan.rollout.remote
       ? new OpenAIEngine(plan.rollout.remote, policy, path.join(runDir, 'rollout-weights'), cfg.model.path, log)
       : localEngine(policy, decode),
+    judgePromptIds: (text) => buildPrompt(tok, text, { ...plan.prompt.options, suffix: '' }).ids,
+    collapseHistory: readCollapseHistory(metricsFile), collapseWarned: false, collapseSettings: o.collapse ?? COLLAPSE_DEFAULTS,
   };
 }
+
+/** The collapse signal's inputs of the steps already in metrics.jsonl (a resumed run continues them). */
+function readCollapseHistory(file: string): CollapseInputs[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r.kind === 'step')
+    .map((r) => ({ entropy: Number(r.rollout_entropy ?? 0), distinct: Number(r.num_classes ?? 0), voteShare: Number(r.vote_share ?? 0) }));
+}
+
+/** What a reward mode with `needs` asks the policy about this step's responses (self_verify, evol). */
+function judgeStep(run: Run, idx: readonly number[], responses: Response[][], step: number): RewardExtras {
+  const needs = REWARD_MODES[run.plan.reward.mode].needs;
+  if (needs === 'embeddings') return { embeddings: embedResponses(run.policy, responses.map((g) => g.map((r) => r.ids))) };
+  if (needs !== 'verdicts') return {};
+  const v = run.plan.reward.verify;
+  return { verdicts: verifyResponses(run.policy, idx.map((i) => run.prompts[i]!.prompt), responses.map((g) => g.map((r) => r.text)),
+    run.judgePromptIds, run.decode, { template: v.template, sampling: v.sampling, seed: deriveSeed(run.plan.seed, step, JUDGE_STREAM) }).verdicts };
+}
+
+/** Seed-tuple tag of the self_verify judge's sampling streams. */
+const JUDGE_STREAM = 0x7e21;
 
 const appendMetrics = (run: Run, rec: object): void => {
   onDisk(run.metricsFile, () => fs.appendFileSync(run.metricsFile, JSON.stringify(rec) + '\n'));
@@ -152,15 +190,25 @@ async function trainStep(run: Run, batch: Batch, intr: Interrupt): Promise<StepL
   const t1 = performance.now();
   const goldOf = (p: number): string | undefined => run.goldById.get(run.prompts[idx[p]!]!.id);
   const groups = rewardStep(responses, plan.reward.mode, { minVoteShare: plan.reward.minVoteShare },
-    REWARD_MODES[plan.reward.mode].usesGold ? (p) => goldOf(p)! : null);
+    REWARD_MODES[plan.reward.mode].usesGold ? (p) => goldOf(p)! : null, judgeStep(run, idx, responses, step));
   const diag = goldDiagnostics(groups, idx.map((_, p) => goldOf(p)));
+  run.collapseHistory.push(collapseInputsOf(responses, groups));
+  const collapse = collapseSignal(run.collapseHistory, run.collapseSettings);
+  if (collapse.fired && !run.collapseWarned) {
+    run.collapseWarned = true;
+    process.stderr.write(`warning: collapse signal at step ${step}: ${collapse.reason}\n`);
+  }
+  if (collapse.fired && plan.stopOnCollapse) run.collapseStep = step;
   const t2 = performance.now();
   const lr = lrAt(batch.step, plan.schedule);
-  const upd = await learnStep(run, run.promptIds, idx, responses, groups, plan, step, lr);
+  // stop_on_collapse: the weights that drew these rollouts are not trained further
+  const upd = run.collapseStep !== undefined ? null : await learnStep(run, run.promptIds, idx, responses, groups, plan, step, lr);
   if (upd) await run.engine.sync?.(run.policy, step);
   const t3 = performance.now();
   const rec = stepRecord(step, batch.epoch, responses, groups, diag, upd, lr,
     { rollout: (t1 - t0) / 1000, grade: (t2 - t1) / 1000, update: (t3 - t2) / 1000 });
+  rec.collapse = collapse.fired;
+  if (collapse.reason) rec.collapse_reason = collapse.reason;
   appendMetrics(run, rec);
   run.log(stepLogLine(rec, plan.steps.last));
   return rec;
@@ -187,6 +235,12 @@ async function trainLoop(run: Run, intr: Interrupt): Promise<EvalResult | null> 
     { start: run.state.cursor, shuffle: plan.data.shuffle })) {
     if (batch.step >= plan.steps.last || intr.requested) break;
     if (!(await trainStep(run, batch, intr))) break;
+    if (run.collapseStep !== undefined) {
+      const kept = dropCheckpointsFrom(run.runDir, run.collapseStep - 1);
+      process.stderr.write(`stopped on collapse (run.stop_on_collapse) at step ${run.collapseStep}: the weights after step ` +
+        `${run.collapseStep - 1} drew collapsed rollouts; ${kept ? `last good checkpoint: ${kept}` : 'no earlier checkpoint kept (set run.save_every)'}\n`);
+      return lastEval;
+    }
     run.state = stateAfter(batch, plan.steps.perEpoch);
     await pauseForEvents();  // a safe point: let a pending signal handler run
     const step = run.state.step, isLast = step >= plan.steps.last;
@@ -223,7 +277,8 @@ export async function train(cfg: TrainConfig, o: TrainOptions = {}): Promise<Tra
         run.log(`report: ${await writeReport(run.runDir)}`);
       } catch (e) { run.log(`note: report not written (${(e as Error).message})`); }
     }
-    return { runDir: run.runDir, steps: run.state.step, lastEval, stopped: intr.requested, signal: intr.signal };
+    return { runDir: run.runDir, steps: run.state.step, lastEval, stopped: intr.requested, signal: intr.signal,
+      ...(run.collapseStep !== undefined ? { collapseStep: run.collapseStep } : {}) };
   } finally {
     intr.uninstall();
   }

@@ -5,7 +5,7 @@
 //
 // Two reasons to stop:
 //   decided    the majority label over all nVotes votes is already fixed, whatever the remaining votes
-//              are, and every response the update keeps is drawn. Rewards are "matches the label", so
+//              are, so is the min_vote_share safeguard's verdict, and every response the update keeps is drawn. Rewards are "matches the label", so
 //              the kept responses, their rewards and their GRPO advantages are exactly those of fixed
 //              voting: the update is unchanged; only the logged vote share / class count differ.
 //   unanimous  a full wave drawn and every vote so far names the same answer. GRPO gives such a group zero
@@ -41,12 +41,35 @@ export function labelDecided(classOf: ArrayLike<number>, remaining: number): boo
 }
 
 /**
- * Why a prompt can stop after the drawn votes `classOf` (null: draw on). `mustDraw` = how many leading
- * responses the update may keep (n_train with train_select "first"); `wave` = votes drawn per round.
+ * Whether the min_vote_share verdict (winning share ≥ minShare) is fixed, given a decided label: the final
+ * share lies between lead / (voters + remaining) (every remaining vote elsewhere) and (lead + remaining) /
+ * (voters + remaining) (every one for the leader).
  */
-export function voteStopReason(classOf: ArrayLike<number>, nVotes: number, mustDraw: number, wave: number): StopReason | null {
+export function shareDecided(classOf: ArrayLike<number>, remaining: number, minShare: number): boolean {
+  if (minShare <= 0) return true;
+  const count = new Map<number, number>();
+  let voters = 0, lead = 0;
+  for (let i = 0; i < classOf.length; i++) {
+    const c = classOf[i]!;
+    if (c < 0) continue;
+    voters++;
+    const n = (count.get(c) ?? 0) + 1;
+    count.set(c, n);
+    lead = Math.max(lead, n);
+  }
+  const all = voters + remaining;
+  if (all === 0) return true;
+  return lead / all >= minShare || (lead + remaining) / all < minShare;
+}
+
+/**
+ * Why a prompt can stop after the drawn votes `classOf` (null: draw on). `mustDraw` = how many leading
+ * responses the update may keep (n_train with train_select "first"); `wave` = votes drawn per round;
+ * `minShare` = reward.min_vote_share.
+ */
+export function voteStopReason(classOf: ArrayLike<number>, nVotes: number, mustDraw: number, wave: number, minShare = 0): StopReason | null {
   const k = classOf.length;
-  if (k >= mustDraw && labelDecided(classOf, nVotes - k)) return 'decided';
+  if (k >= mustDraw && labelDecided(classOf, nVotes - k) && shareDecided(classOf, nVotes - k, minShare)) return 'decided';
   if (k >= Math.min(wave, nVotes) && k > 0 && classOf[0]! >= 0) {
     let same = true;
     for (let i = 1; i < k && same; i++) same = classOf[i] === classOf[0];

@@ -20,12 +20,17 @@
 // The returned log-prob is log softmax(l / T)[token] over the FULL vocabulary, before truncation: that is
 // what verl recomputes as old_log_prob for the PPO ratio (logits / temperature, no top-k/top-p), so the
 // ratio starts at exactly 1 on the first PPO step. At T = 0 it is the plain log-softmax of the argmax.
+// The same pass yields the row's entropy and self-certainty at that temperature (the label-free rewards'
+// per-token inputs, as verl computes them on logits / T): two more sums in the loop that already takes exp.
 import type { TokenPolicy } from './params.js';
 
 /** Reusable per-sampler buffers: (V) weights and (V) values for selection / sorting. */
 export class KernelScratch {
   readonly w: Float64Array;
   readonly sel: Float64Array;
+  /** Σ l_i and Σ w_i·(l_i − max l) of the last fillWeights call. */
+  sumL = 0;
+  sumWD = 0;
   constructor(readonly V: number) {
     this.w = new Float64Array(V);
     this.sel = new Float64Array(V);
@@ -36,6 +41,10 @@ export interface Drawn {
   token: number;
   /** log softmax(logits / T)[token] over the whole vocabulary (T = 1 when greedy). */
   logprob: number;
+  /** H(softmax(logits / T)) over the whole vocabulary. */
+  entropy: number;
+  /** Self-certainty KL(U ‖ softmax(logits / T)) = logsumexp(z) − mean(z) − log V, z = logits / T. */
+  certainty: number;
 }
 
 /** Index of the first maximum (torch.argmax / HF greedy pick the first on ties). */
@@ -52,11 +61,15 @@ export function drawToken(row: Float32Array, pol: TokenPolicy, u: number, s: Ker
   const top = argmaxRow(row), mx = row[top]!;
   if (!Number.isFinite(mx)) throw new RangeError(`logits row has a non-finite maximum (${mx})`);
   const T = pol.temperature > 0 ? pol.temperature : 1;
-  const total = fillWeights(row, mx, T, s.w);
-  if (pol.temperature === 0) return { token: top, logprob: -Math.log(total) };
+  const total = fillWeights(row, mx, T, s.w, s);
+  const logTotal = Math.log(total);
+  // log p_i = (l_i − mx)/T − log Σw, so H = log Σw − Σ w_i (l_i − mx) / (T Σw); logsumexp(z) = mx/T + log Σw
+  const entropy = logTotal - s.sumWD / (T * total);
+  const certainty = logTotal + (mx - s.sumL / V) / T - Math.log(V);
+  if (pol.temperature === 0) return { token: top, logprob: -logTotal, entropy, certainty };
   const thr = keepThreshold(s.w, total, pol, s.sel);
   const token = inverseCdf(s.w, thr, thr > 0 ? keptMass(s.w, thr) : total, u);
-  return { token, logprob: (row[token]! - mx) / T - Math.log(total) };
+  return { token, logprob: (row[token]! - mx) / T - logTotal, entropy, certainty };
 }
 
 /**
@@ -75,14 +88,20 @@ export function tokenDistribution(row: Float32Array, pol: TokenPolicy): Float64A
   return p;
 }
 
-/** w[i] = exp((row[i] − mx) / T); returns Σ w (the softmax normaliser relative to the max). */
-function fillWeights(row: Float32Array, mx: number, T: number, w: Float64Array): number {
-  let total = 0;
+/**
+ * w[i] = exp((row[i] − mx) / T); returns Σ w (the softmax normaliser relative to the max). With `stats`,
+ * also leaves Σ row[i] and Σ w[i]·(row[i] − mx) there (for the entropy and self-certainty).
+ */
+function fillWeights(row: Float32Array, mx: number, T: number, w: Float64Array, stats?: KernelScratch): number {
+  let total = 0, sumL = 0, sumWD = 0;
   for (let i = 0; i < row.length; i++) {
-    const e = Math.exp((row[i]! - mx) / T);
+    const d = row[i]! - mx, e = Math.exp(d / T);
     w[i] = e;
     total += e;
+    sumL += row[i]!;
+    sumWD += e * d;
   }
+  if (stats) { stats.sumL = sumL; stats.sumWD = sumWD; }
   return total;
 }
 

@@ -42,6 +42,10 @@ export interface Sample {
   text: string | null;
   /** (ids.length) log softmax(logits / T)[id] over the full vocabulary, before top-k/top-p/min-p (kernel.ts). */
   logprobs: number[];
+  /** (ids.length) entropy of softmax(logits / T) at each step, over the full vocabulary (kernel.ts). */
+  entropies: number[];
+  /** (ids.length) self-certainty KL(U ‖ softmax(logits / T)) at each step (kernel.ts). */
+  certainties: number[];
   finishReason: FinishReason;
   /** (ids.length) the job's topLogprobs most likely tokens at each position; only when it asked for them. */
   top?: TopLogprob[][];
@@ -103,6 +107,8 @@ interface Seq {
   rng: Rng;
   ids: number[];
   logprobs: number[];
+  entropies: number[];
+  certainties: number[];
   top: TopLogprob[][] | null;
   text: CompletionText | null;
   /** Characters of text already passed to onText. */
@@ -146,7 +152,7 @@ export class Scheduler {
     this.free = Array.from({ length: opts.slots }, (_, i) => opts.slots - 1 - i);  // pop() hands out slot 0 first
     const n = opts.slots;
     [this.stepSlots, this.stepIds, this.rows, this.u] = [new Int32Array(n), new Int32Array(n), new Int32Array(n), new Float64Array(n)];
-    this.draws = { tokens: new Int32Array(n), logprobs: new Float64Array(n) };
+    this.draws = { tokens: new Int32Array(n), logprobs: new Float64Array(n), entropies: new Float64Array(n), certainties: new Float64Array(n) };
     this.share = opts.sharePrefix ?? true;
     this.prog = { samplesDone: 0, samplesTotal: 0, newTokens: 0, prefillTokens: 0, prefillMs: 0, decodeMs: 0, sampleMs: 0, elapsedMs: 0 };
   }
@@ -171,7 +177,7 @@ export class Scheduler {
     const q: Queued = { job, eos: new Set(job.params.eosIds), cancelled: false };
     this.prog.samplesTotal += job.n;
     if (job.n > 0 && job.params.maxNewTokens === 0) {
-      for (let j = 0; j < job.n; j++) this.done(q, j, { ids: [], text: job.decoder ? '' : null, logprobs: [], finishReason: 'length' });
+      for (let j = 0; j < job.n; j++) this.done(q, j, { ids: [], text: job.decoder ? '' : null, logprobs: [], entropies: [], certainties: [], finishReason: 'length' });
     } else if (job.n > 0) {
       const need = job.ids.length + job.params.maxNewTokens;
       if (need > this.cache.capacity) {
@@ -313,7 +319,7 @@ export class Scheduler {
       const seqs: Seq[] = [];
       for (; i < admits.length && admits[i]!.q === q; i++) {
         const text = decoder && (params.stopStrings.length > 0 || onText) ? new CompletionText(decoder, params.stopStrings) : null;
-        seqs.push({ q, j: admits[i]!.j, slot: admits[i]!.slot, rng: new Rng(seed, key, first + admits[i]!.j), ids: [], logprobs: [], top: k ? [] : null, text, shown: 0 });
+        seqs.push({ q, j: admits[i]!.j, slot: admits[i]!.slot, rng: new Rng(seed, key, first + admits[i]!.j), ids: [], logprobs: [], entropies: [], certainties: [], top: k ? [] : null, text, shown: 0 });
       }
       const t0 = now();
       this.rows.fill(0, 0, seqs.length);
@@ -352,6 +358,8 @@ export class Scheduler {
     for (let b = 0; b < n; b++) {
       const seq = seqs[b0 + b]!;
       if (seq.top) seq.top.push(topLogprobs((host ??= be.read(logits)).subarray(rows[b]! * V, (rows[b]! + 1) * V), p.temperature, seq.q.job.topLogprobs!));
+      seq.entropies.push(this.draws.entropies![b]!);
+      seq.certainties.push(this.draws.certainties![b]!);
       if (!this.extend(seq, this.draws.tokens[b]!, this.draws.logprobs[b]!)) this.active.push(seq);
     }
   }
@@ -378,7 +386,7 @@ export class Scheduler {
       this.stream(seq, text.length, text);
     }
     this.release(seq.slot);
-    const s: Sample = { ids: seq.ids, text, logprobs: seq.logprobs, finishReason: reason };
+    const s: Sample = { ids: seq.ids, text, logprobs: seq.logprobs, entropies: seq.entropies, certainties: seq.certainties, finishReason: reason };
     if (seq.top) s.top = seq.top;
     this.done(seq.q, seq.j, s);
   }

@@ -62,6 +62,9 @@ export interface Draws {
   tokens: Int32Array;
   /** log softmax(logits / T)[token] over the full vocabulary (T = 1 when greedy). */
   logprobs: Float64Array;
+  /** When given: the row's entropy H(softmax(logits / T)) and self-certainty logsumexp(z) − mean(z) − log V, z = logits / T. */
+  entropies?: Float64Array;
+  certainties?: Float64Array;
 }
 
 export interface Backend {

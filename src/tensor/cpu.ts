@@ -70,6 +70,9 @@ export interface Bf16Support {
 }
 
 let bf16Support: Bf16Support | null = null;
+let announcement: string | null = null;
+/** A line for stderr, written once, before the next matrix product (see backendAt in index.ts). */
+export function announceAtFirstProduct(line: string): void { announcement = line; }
 export function cpuBf16Support(): Bf16Support { return (bf16Support ??= loadNative().bf16Info!() as Bf16Support); }
 
 export class CpuBackend implements Backend {
@@ -106,6 +109,7 @@ export class CpuBackend implements Backend {
   fill(b: Buf, value: number): void { arr(b).fill(value); }
 
   gemm(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
+    if (announcement !== null) { process.stderr.write(announcement); announcement = null; }
     if (this.precision === 'bf16') {
       this.nat.gemmBf16!(arr(C), anyArr(A), anyArr(Bm), M, N, K, transA, transB, alpha, beta);
     } else {
@@ -157,7 +161,8 @@ export class CpuBackend implements Backend {
     this.nat.logSoftmaxGatherBackward!(arr(dlogits), arr(logits), targets, arr(dlp), dent ? arr(dent) : null, M, V);
   }
   sampleRows(logits: Buf, V: number, B: number, rows: Ints | null, p: TokenPolicy, u: Float64Array, out: Draws): void {
-    this.nat.sampleRows!(arr(logits), V, rows, B, p.temperature, p.topP, p.topK, p.minP, u, out.tokens, out.logprobs);
+    this.nat.sampleRows!(arr(logits), V, rows, B, p.temperature, p.topP, p.topK, p.minP, u, out.tokens, out.logprobs,
+      out.entropies ?? null, out.certainties ?? null);
   }
   adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void {
     this.nat.adamw!(arr(p), arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);

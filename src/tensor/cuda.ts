@@ -16,13 +16,19 @@ import { cpu } from './cpu.js';
 import { TtrlError } from '../util/errors.js';
 
 class CudaBuf implements Buf {
-  readonly dtype = 'f32';
   /** addr: device address of element 0 (a plain number: user-space addresses are < 2^47).
    *  owner: the addon's handle of the allocation, kept alive by every view of it. */
-  constructor(readonly n: number, readonly addr: number, readonly owner: object) {}
+  constructor(readonly n: number, readonly addr: number, readonly owner: object, readonly dtype: DType = 'f32') {}
 }
 
-const dev = (b: Buf): number => (b as CudaBuf).addr;
+/** The device address of a float32 buffer (the kernels that take only those). */
+const dev = (b: Buf): number => {
+  if (b.dtype !== 'f32') throw new TtrlError(`a ${b.dtype} buffer was given to a kernel that takes float32 only`);
+  return (b as CudaBuf).addr;
+};
+/** The device address of a buffer of either dtype. */
+const devAny = (b: Buf): number => (b as CudaBuf).addr;
+const bytesOf = (dtype: DType): number => (dtype === 'bf16' ? 2 : 4);
 const devOrNull = (b: Buf | null): number | null => (b ? dev(b) : null);
 
 type Native = Record<string, (...args: unknown[]) => unknown>;
@@ -105,6 +111,10 @@ export interface CudaOptions {
   gemm?: 'auto' | 'builtin';
   /** The backend's name in tests and logs. */
   name?: string;
+  /** Number format of gemm's operands (default fp32). */
+  precision?: Precision;
+  /** Share this backend's addon, device and buffers (a twin at another precision). */
+  sameDeviceAs?: CudaBackend;
   /** A cuBLAS library to load instead of searching for one. With the emulator, tests pass a host
    *  stand-in (build/Release/ttrl_fake_cublas.so) to check the call without a GPU. */
   cublasPath?: string;
@@ -112,7 +122,7 @@ export interface CudaOptions {
 
 export class CudaBackend implements Backend {
   readonly name: string;
-  readonly precision: Precision = 'fp32';
+  readonly precision: Precision;
   /** The cuBLAS library in use (path and version), or null when GEMMs run on the built-in kernel. */
   readonly cublas: string | null;
   /** Why cuBLAS was not loaded, when gemm was 'auto' and it failed. */
@@ -122,6 +132,13 @@ export class CudaBackend implements Backend {
   private useCublas: boolean;
 
   constructor(opts: CudaOptions = {}) {
+    this.precision = opts.precision ?? 'fp32';
+    if (opts.sameDeviceAs) {  // a twin at another precision: the same addon, device and buffers
+      const o = opts.sameDeviceAs;
+      this.nat = o.nat; this.device = o.device; this.cublas = o.cublas; this.cublasError = o.cublasError;
+      this.useCublas = o.useCublas; this.name = o.name;
+      return;
+    }
     const which = opts.addon ?? 'device';
     this.nat = loadAddon(which);
     this.device = this.nat.probe!() as CudaProbe;
@@ -137,9 +154,8 @@ export class CudaBackend implements Backend {
 
   // ---- memory ---------------------------------------------------------------------------------------
   alloc(n: number, dtype: DType = 'f32'): Buf {
-    if (dtype !== 'f32') throw new TtrlError(`the ${this.name} backend has no ${dtype} buffers yet: use --precision fp32`);
-    const owner = this.nat.alloc!(n) as object;
-    return new CudaBuf(n, this.nat.addr!(owner) as number, owner);
+    const owner = this.nat.alloc!(Math.ceil((n * bytesOf(dtype)) / 4)) as object;  // the addon counts floats
+    return new CudaBuf(n, this.nat.addr!(owner) as number, owner, dtype);
   }
   fromHost(data: Float32Array): Buf {
     const b = this.alloc(data.length);
@@ -149,16 +165,24 @@ export class CudaBackend implements Backend {
   view(b: Buf, offset: number, n: number): Buf {
     const c = b as CudaBuf;
     if (offset < 0 || n < 0 || offset + n > c.n) throw new RangeError(`view [${offset}, ${offset + n}) outside buffer of ${c.n}`);
-    return new CudaBuf(n, c.addr + 4 * offset, c.owner);
+    return new CudaBuf(n, c.addr + bytesOf(c.dtype) * offset, c.owner, c.dtype);
   }
   upload(dst: Buf, src: Float32Array, offset = 0): void {
     if (offset < 0 || offset + src.length > dst.n) throw new RangeError(`upload of ${src.length} at ${offset} outside buffer of ${dst.n}`);
     if (src.length) this.nat.upload!(dev(dst) + 4 * offset, src);
   }
-  read(b: Buf): Float32Array { return this.nat.download!(dev(b), b.n) as Float32Array; }
+  read(b: Buf): Float32Array {
+    if (b.dtype === 'f32') return this.nat.download!(dev(b), b.n) as Float32Array;
+    const wide = this.alloc(b.n);
+    this.copy(wide, b);
+    return this.nat.download!(dev(wide), b.n) as Float32Array;
+  }
   copy(dst: Buf, src: Buf): void {
-    if (dst.n !== src.n) throw new RangeError(`copy of ${src.n} floats into a buffer of ${dst.n}`);
-    if (src.n) this.nat.copy!(dev(dst), dev(src), src.n);
+    if (dst.n !== src.n) throw new RangeError(`copy of ${src.n} ${src.dtype === 'f32' ? 'floats' : 'values'} into a buffer of ${dst.n}`);
+    if (!src.n) return;
+    if (dst.dtype === src.dtype) this.nat.copy!(devAny(dst), devAny(src), 0, src.n * bytesOf(src.dtype));
+    else if (dst.dtype === 'bf16') this.nat.toBf16!(devAny(dst), dev(src), src.n);
+    else this.nat.fromBf16!(dev(dst), devAny(src), src.n);
   }
   fill(b: Buf, value: number): void { this.nat.fill!(dev(b), b.n, value); }
   /** Waits for all queued GPU work (for timing). */
@@ -166,6 +190,15 @@ export class CudaBackend implements Backend {
 
   // ---- dense ------------------------------------------------------------------------------------------
   gemm(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
+    if (this.precision === 'fp32' && (A.dtype === 'bf16' || Bm.dtype === 'bf16')) {  // widened: exact
+      const wide = (b: Buf): Buf => { if (b.dtype === 'f32') return b; const w = this.alloc(b.n); this.copy(w, b); return w; };
+      this.nat.gemm!(dev(C), dev(wide(A)), dev(wide(Bm)), M, N, K, transA, transB, alpha, beta, this.useCublas);
+      return;
+    }
+    if (this.precision === 'bf16') {
+      this.nat.gemmBf16!(dev(C), devAny(A), devAny(Bm), A.dtype === 'bf16', Bm.dtype === 'bf16', M, N, K, transA, transB, alpha, beta, this.useCublas);
+      return;
+    }
     this.nat.gemm!(dev(C), dev(A), dev(Bm), M, N, K, transA, transB, alpha, beta, this.useCublas);
   }
   addBias(y: Buf, bias: Buf, M: number, N: number): void { this.nat.addBias!(dev(y), dev(bias), M, N); }
@@ -190,10 +223,13 @@ export class CudaBackend implements Backend {
     checkLength('attention qStart', a.qStart, a.B);
     const slots = a.slots ?? Int32Array.from({ length: a.B }, (_, i) => i);
     checkLength('attention slots', slots, a.B);
-    return { ...a, q: dev(a.q), k: dev(a.k), v: dev(a.v), keyMask: dev(a.keyMask), slots };
+    const kvBf16 = a.k.dtype === 'bf16';
+    if (kvBf16 !== (a.v.dtype === 'bf16')) throw new TtrlError('attention: keys and values must have the same dtype');
+    return { ...a, q: dev(a.q), k: devAny(a.k), v: devAny(a.v), keyMask: dev(a.keyMask), slots, kvBf16 };
   }
   attention(out: Buf, lse: Buf, a: AttentionArgs): void { this.nat.attention!(dev(out), dev(lse), this.attnObj(a)); }
   attentionBackward(dq: Buf, dk: Buf, dv: Buf, dout: Buf, out: Buf, lse: Buf, a: AttentionArgs): void {
+    dev(a.k); dev(a.v);  // float32 only: training keeps its keys and values in fp32
     this.nat.attentionBackward!(dev(dq), dev(dk), dev(dv), dev(dout), dev(out), dev(lse), this.attnObj(a));
   }
   siluMul(out: Buf, gate: Buf, up: Buf): void { this.nat.siluMul!(dev(out), dev(gate), dev(up), out.n); }
@@ -202,7 +238,8 @@ export class CudaBackend implements Backend {
   }
   embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void {
     checkIds('embedding', ids, M, C ? Math.floor(table.n / C) : 0, false);
-    this.nat.embedding!(dev(out), dev(table), ids, M, C);
+    if (table.dtype === 'bf16') this.nat.embeddingBf16!(dev(out), devAny(table), ids, M, C);
+    else this.nat.embedding!(dev(out), dev(table), ids, M, C);
   }
   embeddingBackward(dtable: Buf, dout: Buf, ids: Ints, M: number, C: number): void {
     checkIds('embeddingBackward', ids, M, C ? Math.floor(dtable.n / C) : 0, false);

@@ -21,8 +21,10 @@ const REF: any = JSON.parse(fs.readFileSync(path.join(ADAPTER, 'reference.json')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ttrl-lora-export-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** A ttrl command; those that run the model at fp32, as the in-process models they are compared with. */
 function ttrl(...args: string[]): string {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ttrl.js'), ...args], { encoding: 'utf8' });
+  const precision = args[0] === 'score' || args[0] === 'generate' ? ['--precision', 'fp32'] : [];
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ttrl.js'), ...args, ...precision], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }

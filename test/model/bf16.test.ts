@@ -23,6 +23,8 @@ import { cpu } from '../../src/tensor/cpu.js';
 import type { Backend, Buf } from '../../src/tensor/backend.js';
 import { PARITY_DIR, reference, flat, maxDiff } from './helpers.js';
 import { roundBf16 } from '../tensor/helpers.js';
+import { backendAt } from '../../src/tensor/index.js';
+import { CudaBackend, cudaAddonPath } from '../../src/tensor/cuda.js';
 
 const bf = cpu('bf16');
 const ULP4 = 4 * 2 ** -8;
@@ -150,4 +152,15 @@ test('bf16: the optimizer refreshes the bf16 copies; a frozen model holds its ma
   }
   assert.deepEqual(frozen.forward(batch).logprobs, live.forward(batch).logprobs);
   assert.notDeepEqual(lpTrained, live.forward(batch).logprobs, 'the step changed the bf16 model');
+});
+
+test('bf16: the CUDA backend (emulated) at bf16 matches the CPU at bf16: logits, greedy decoding through its bf16 KV cache', { skip: cudaAddonPath('emulator') ? false : 'build/Release/ttrl_cuda_emu.node not built' }, (t) => {
+  const dir = path.join(PARITY_DIR, 'qwen2'), ref = reference('qwen2');
+  const emu = loadModel(dir, backendAt(new CudaBackend({ addon: 'emulator' }), 'bf16')), host = loadModel(dir, bf);
+  const batch = lmBatch(ref.input_ids);
+  const want = host.forwardLogits(batch);
+  report(t, 'logits vs cpu bf16', maxDiff(emu.forwardLogits(batch), want), ULP4 * absMax(want));
+  const g = ref.generation;
+  const a = greedyGenerate(emu, g.prompt, 4, { eosIds: [] }), b = greedyGenerate(host, g.prompt, 4, { eosIds: [] });
+  assert.deepEqual(a.tokens, b.tokens);
 });

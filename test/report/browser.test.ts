@@ -25,10 +25,11 @@ const SERIES: Record<string, [kind: 'step' | 'eval', field: string, label: strin
   eval: [['eval', 'pass1', 'pass@1'], ['eval', 'maj', 'maj@16'], ['eval', 'best', 'best@16'], ['eval', 'greedy', 'greedy']],
   labels: [['step', 'label_acc', 'label accuracy'], ['step', 'reward_acc', 'reward accuracy']],
   rollout: [['step', 'rollout_pass1', 'rollout pass@1'], ['step', 'rollout_passn', 'rollout pass@N']],
+  proxy: [['step', 'pb_corr', 'point-biserial r'], ['step', 'pseudo_label_acc', 'pseudo-label accuracy']],
   reward: [['step', 'reward_mean', 'mean reward'], ['step', 'vote_share', 'vote share'], ['step', 'no_answer_frac', 'no answer']],
   classes: [['step', 'num_classes', 'distinct answers']],
   length: [['step', 'resp_len_mean', 'mean length'], ['step', 'resp_len_max', 'max length'], ['step', 'truncated_frac', 'truncated']],
-  entropy: [['step', 'entropy', 'entropy']],
+  entropy: [['step', 'rollout_entropy', 'rollout entropy'], ['step', 'entropy', 'update entropy'], ['step', 'self_certainty', 'self-certainty']],
   kl: [['step', 'kl', 'KL']],
   optim: [['step', 'grad_norm', 'grad norm'], ['step', 'lr', 'learning rate']],
   loss: [['step', 'loss', 'loss'], ['step', 'clip_frac', 'clip fraction']],
@@ -114,7 +115,7 @@ test('report.html renders every chart with its data in headless Chromium', async
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ttrl-report-browser-'));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   try {
-    await t.test('single run: all twelve charts', async () => {
+    await t.test('single run: all thirteen charts', async () => {
       const recs = synthRecords({ steps: 48, evalEvery: 4, seed: 11, gold: true, gain: 0.35 });
       const runDir = path.join(dir, 'single-run');
       await writeRun(runDir, recs, CONFIG_YAML('ttrl', 5e-7), '{"kind":"step","step":49,"rew');

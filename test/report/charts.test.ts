@@ -35,9 +35,9 @@ test('buildCharts: a full single run gets every chart, with the file\'s points',
 test('buildCharts: without gold labels the gold-diagnostic charts are omitted with the missing fields named', () => {
   const recs = synthRecords({ steps: 6, evalEvery: 2, seed: 2, gold: false, gain: 0.1, omit: ['tokens_per_s'] });
   const { charts, omitted } = buildCharts([{ name: 'r', metrics: parse(recs) }]);
-  assert.deepEqual(omitted.map((o) => o.id), ['labels', 'rollout', 'throughput']);
+  assert.deepEqual(omitted.map((o) => o.id), ['labels', 'rollout', 'proxy', 'throughput']);
   assert.equal(omitted[0].reason, 'no label_acc, reward_acc in metrics.jsonl');
-  assert.equal(charts.length, CHART_DEFS.length - 3);
+  assert.equal(charts.length, CHART_DEFS.length - 4);
 });
 
 test('buildCharts: a right-axis-only chart moves its series to the left axis; an empty right axis is dropped', () => {
@@ -69,4 +69,15 @@ test('buildCharts: a comparison overlays runs (color per run, dash per metric) a
   // no stacking across runs; references only where the base row has the metric
   assert.equal(byId(charts, 'time').stacked, false);
   assert.ok(byId(charts, 'labels').series.every((s) => !s.reference));
+});
+
+test('collapse: steps with collapse = true become a marker on every chart (first firing per run; a rewritten step wins)', () => {
+  const recs = synthRecords({ steps: 8, evalEvery: 4, seed: 6, gold: true, gain: 0.1 });
+  for (const r of recs) if (r.kind === 'step') r.collapse = (r.step as number) >= 5;
+  const m = parse([...recs, { kind: 'step', step: 5, collapse: false }]);  // a resumed run rewrote step 5
+  assert.deepEqual(m.collapses, [6, 7, 8]);
+  const { charts } = buildCharts([{ name: 'run', metrics: m }]);
+  for (const c of charts) assert.deepEqual(c.markers, [{ x: 6, label: 'collapse signal' }], c.id);
+  const none = buildCharts([{ name: 'run', metrics: parse(synthRecords({ steps: 3, evalEvery: 3, seed: 1, gold: true, gain: 0 })) }]);
+  assert.ok(none.charts.every((c) => c.markers.length === 0));
 });

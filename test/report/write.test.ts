@@ -49,7 +49,7 @@ test('writeReport: single run → report.html, atomic (no temp left), self-conta
     assertPresent(html, /Chart\.js v4\.\d+\.\d+/);
     const data = /<script type="application\/json" id="ttrl-data">(.*?)<\/script>/s.exec(html);
     assert.ok(data);
-    assert.equal(JSON.parse(data[1]).length, 12);
+    assert.equal(JSON.parse(data[1]).length, 13);
     assertPresent(html, /rl\.lr<\/dt><dd>5e-7/);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -123,7 +123,7 @@ test('writeReport: an empty metrics.jsonl gives a report that says so and lists 
     assert.deepEqual(notes, [`${path.join(dir, 'metrics.jsonl')}: no step or eval records yet`]);
     assertAbsent(html, /<canvas/g, 'chart canvas');
     const notShown = /Not shown, no data: (.*?)\.<\/p>/.exec(html)?.[1] ?? '';
-    assert.equal([...notShown.matchAll(/<b>/g)].length, 12, notShown);
+    assert.equal([...notShown.matchAll(/<b>/g)].length, 13, notShown);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -22,7 +22,7 @@ const fakeEngine = (calls: number[][]): RolloutEngine => ({
     calls.push(reqs.map((q) => q.n));
     return reqs.map((q) => Array.from({ length: q.n }, (_, j): Response => {
       const idx = (q.first ?? 0) + j;
-      return { ids: [q.key, idx], text: `so the answer is \\boxed{${answerOf(q.key, idx, seed)}}`, logprobs: [0, 0], truncated: false };
+      return { ids: [q.key, idx], text: `so the answer is \\boxed{${answerOf(q.key, idx, seed)}}`, logprobs: [0, 0], entropies: [0, 0], certainties: [0, 0], truncated: false };
     }));
   },
 });
@@ -55,10 +55,9 @@ test('adaptive voting draws a prefix of the fixed rollout and stops each prompt 
   }
 });
 
-test('config: adaptive_votes needs reward.mode=ttrl and no vote-share threshold', () => {
+test('config: adaptive_votes needs reward.mode=ttrl', () => {
   const base = ['model.path=m', 'data.path=AIME-TTT.json', 'rollout.adaptive_votes=true'];
   assert.throws(() => loadConfig(null, [...base, 'reward.mode=oracle']), /rollout\.adaptive_votes/);
-  assert.throws(() => loadConfig(null, [...base, 'reward.min_vote_share=0.5']), /rollout\.adaptive_votes/);
   const remote = { model: { path: 'm' }, data: { path: 'AIME-TTT.json' },
     rollout: { adaptive_votes: true, engine: { kind: 'openai', urls: ['http://127.0.0.1:8000/v1'] } } };
   assert.throws(() => parseConfig(remote, 'remote.yaml'), /rollout\.adaptive_votes: needs rollout\.engine\.kind=local/);

@@ -24,7 +24,8 @@ function cfgFor(modelDir: string, data: string, extra: Record<string, unknown> =
   return loadConfig(null, {
     'model.path': modelDir, 'data.path': data, 'data.prompts_per_step': 2, 'rollout.n_votes': 6, 'rollout.n_train': 4,
     'rollout.max_response_len': 12, 'optim.mini_batch': 4, 'optim.micro_batch': 2, 'optim.lr': 1e-3, 'optim.schedule': 'constant',
-    'optim.warmup_ratio': 0, 'eval.every': 0, 'eval.at_start': false, 'run.episodes': 3, 'run.seed': 5, ...extra,
+    'optim.warmup_ratio': 0, 'eval.every': 0, 'eval.at_start': false, 'run.episodes': 3, 'run.seed': 5,
+    'model.precision': 'fp32', ...extra,  // as the servers (spawnServe): remote and local rollouts compared bit for bit
   });
 }
 
@@ -96,6 +97,9 @@ test('a server that serves other weights is re-synced before its samples are use
   assert.deepEqual(got.map((g) => g.map((r) => r.text)), want.map((g) => g.map((r) => r.text)));
   const lpDiff = Math.max(...got.flatMap((g, i) => g.flatMap((r, j) => r.logprobs.map((x, t) => Math.abs(x - want[i]![j]!.logprobs[t]!)))));
   assert.ok(lpDiff < 1e-4, `recomputed log-probs differ from the sampler's by ${lpDiff}`);
+  // the rescoring forward's entropies equal the sampler's per-token entropies (token_level_entropy on remote rollouts)
+  const entDiff = Math.max(...got.flatMap((g, i) => g.flatMap((r, j) => r.entropies.map((x, t) => Math.abs(x - want[i]![j]!.entropies[t]!)))));
+  assert.ok(entDiff < 1e-4 && got[0]![0]!.entropies.length === got[0]![0]!.ids.length, `recomputed entropies differ by ${entDiff}`);
   assert.ok(logs.some((l) => /weight_version stale/.test(l)), `the stale server was noticed: ${logs.join(' | ')}`);
   assert.deepEqual(await (await fetch(`${s.url}/get_weight_version`)).json(), { weight_version: 'step-7' });
   // nothing listening: the run stops with one clear error naming the URL

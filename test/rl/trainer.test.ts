@@ -56,9 +56,9 @@ test('a short TTRL run writes every metric, config.yaml, final/ and checkpoints'
   assert.throws(() => assertSameWeights(dir, path.join(out, 'final')));
 });
 
-test('oracle rewards follow the given label; ttrl rewards follow the vote; only oracle reads gold', () => {
+test('oracle rewards follow the given label; ttrl rewards follow the vote; only oracle and hybrid_gt read gold', () => {
   const texts = ['\\boxed{3}', '\\boxed{3}', '\\boxed{5}', 'no answer'];
-  const resp = (ts: string[]) => [ts.map((text) => ({ ids: [], text, logprobs: [], truncated: false }))];
+  const resp = (ts: string[]) => [ts.map((text) => ({ ids: [], text, logprobs: [], entropies: [], certainties: [], truncated: false }))];
   const [t] = rewardStep(resp(texts), 'ttrl', { minVoteShare: 0 }, null);
   assert.deepEqual(t!.rewards, [1, 1, 0, 0]);
   assert.equal(t!.label, '3');
@@ -67,13 +67,13 @@ test('oracle rewards follow the given label; ttrl rewards follow the vote; only 
   assert.throws(() => rewardStep(resp(texts), 'oracle', { minVoteShare: 0 }, null), /needs gold/);
   const [skipped] = rewardStep(resp(['\\boxed{1}', '\\boxed{2}', '\\boxed{3}']), 'ttrl', { minVoteShare: 0.5 }, null);
   assert.equal(skipped!.used, false, 'vote share 1/3 < min_vote_share 0.5');
-  assert.deepEqual(Object.entries(REWARD_MODES).filter(([, m]) => m.usesGold).map(([k]) => k), ['oracle']);
+  assert.deepEqual(Object.entries(REWARD_MODES).filter(([, m]) => m.usesGold).map(([k]) => k), ['oracle', 'hybrid_gt']);
 });
 
-test('resume after a clean stop ends bit-identical to an uninterrupted run', async () => {
+for (const precision of ['fp32', 'bf16']) test(`resume after a clean stop ends bit-identical to an uninterrupted run (${precision})`, async () => {
   const dir = await tinyModelDir();
   const data = taskData(dir, 4);
-  const cfg = cfgFor(dir, data, { 'eval.every': 0, 'eval.at_start': false, 'run.save_every': 1 });
+  const cfg = cfgFor(dir, data, { 'eval.every': 0, 'eval.at_start': false, 'run.save_every': 1, 'model.precision': precision });
   await train(cfg, { out: path.join(dir, 'full'), quiet: true, report: false });
   await train(cfg, { out: path.join(dir, 'part'), quiet: true, report: false, maxSteps: 2 });
   await train(cfg, { out: path.join(dir, 'part'), quiet: true, report: false, resume: true });

@@ -1,7 +1,7 @@
 // Adaptive voting's stop rule against brute force: every way the remaining votes could fall.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { labelDecided, voteStopReason } from '../../src/rl/vote-stop.js';
+import { labelDecided, shareDecided, voteStopReason } from '../../src/rl/vote-stop.js';
 import { majorityVote } from '../../src/grade/vote.js';
 
 /** The winning class by counting: most votes, ties to the class whose first vote came first; -1 if none. */
@@ -42,6 +42,28 @@ test('labelDecided is true exactly when no completion of the remaining votes cha
     }
   }
   assert.ok(decided > 100 && open > 100, `${decided} decided, ${open} open cases`);
+});
+
+test('shareDecided (given a decided label) is true exactly when every completion gives the same min_vote_share verdict', () => {
+  const share = (s: number[]): number => {
+    const w = winner(s), voters = s.filter((c) => c >= 0).length;
+    return w < 0 ? 0 : s.filter((c) => c === w).length / voters;
+  };
+  let fixed = 0, open = 0;
+  for (const minShare of [0.5, 0.6, 0.75]) {
+    for (let k = 1; k <= 6; k++) {
+      for (const drawn of sequences(k)) {
+        for (let r = 0; r <= 3; r++) {
+          if (!labelDecided(drawn, r)) continue;
+          const verdicts = new Set(continuations(drawn, r).map((s) => share(s) >= minShare));
+          assert.equal(shareDecided(drawn, r, minShare), verdicts.size === 1, `drawn ${JSON.stringify(drawn)} remaining ${r} minShare ${minShare}`);
+          if (verdicts.size === 1) fixed++; else open++;
+        }
+      }
+    }
+  }
+  assert.ok(fixed > 50 && open > 20, `${fixed} fixed, ${open} open cases`);
+  assert.equal(shareDecided([0, 1], 5, 0), true);
 });
 
 test('voteStopReason: decided only once the kept responses are drawn; unanimous after a full wave', () => {

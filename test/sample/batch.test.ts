@@ -120,7 +120,7 @@ test('finish reasons: EOS is kept in ids; length stops at maxNewTokens; maxNewTo
   for (const s of len) { assert.equal(s.ids.length, 6); assert.ok(!s.ids.includes(0)); }
   for (const s of out[0]!) assert.equal(s.logprobs.length, s.ids.length);
   const none = sampleBatch(model, [{ ids: [1], n: 2 }, { ids: [], n: 0 }], { maxNewTokens: 0 });
-  assert.deepEqual(none, [[{ ids: [], text: null, logprobs: [], finishReason: 'length' }, { ids: [], text: null, logprobs: [], finishReason: 'length' }], []]);
+  assert.deepEqual(none, [[{ ids: [], text: null, logprobs: [], entropies: [], certainties: [], finishReason: 'length' }, { ids: [], text: null, logprobs: [], entropies: [], certainties: [], finishReason: 'length' }], []]);
 });
 
 test('bad requests and settings are TtrlErrors naming the field', () => {

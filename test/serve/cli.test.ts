@@ -11,7 +11,7 @@ test('a request with seed S gives the samples of `ttrl generate --seed S`; SIGIN
   const s = await spawnServe(['--model', DEMO_BASE, '--served-model-name', 'base', '--max-slots', '4']);
   try {
     const args = ['--prompt', '17+25=', '--raw', '-n', '3', '--seed', '11', '--temperature', '0.8', '--top-p', '0.95', '--max-new-tokens', '16'];
-    const g = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ttrl.js'), 'generate', '--model', DEMO_BASE, ...args, '--json'], { encoding: 'utf8' });
+    const g = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'ttrl.js'), 'generate', '--model', DEMO_BASE, ...args, '--json', '--precision', 'fp32'], { encoding: 'utf8' });
     assert.equal(g.status, 0, g.stderr);
     const want = g.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ids: number[]; text: string });
     const r = await post(`${s.url}/v1/completions`, { model: 'base', prompt: '17+25=', n: 3, seed: 11, temperature: 0.8, top_p: 0.95, max_tokens: 16, return_token_ids: true });

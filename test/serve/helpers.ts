@@ -45,8 +45,10 @@ export async function post(url: string, body: string | object, headers: Record<s
 export interface Child { url: string; proc: ChildProcess; stderr: () => string; exited: Promise<number | null> }
 
 /** `ttrl serve --port 0 ...args` as a child process; resolves once it prints its URL. */
+/** A `ttrl serve` child at fp32 (the tests compare it with fp32 models in the test process) unless args say. */
 export function spawnServe(args: string[]): Promise<Child> {
-  const proc = spawn(process.execPath, [path.join(repoRoot, 'bin', 'ttrl.js'), 'serve', '--port', '0', '--quiet', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const precision = args.includes('--precision') ? [] : ['--precision', 'fp32'];
+  const proc = spawn(process.execPath, [path.join(repoRoot, 'bin', 'ttrl.js'), 'serve', '--port', '0', '--quiet', ...precision, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -11,20 +11,21 @@ import { epochOrder } from '../../src/data/batches.js';
 import { Optimizer, DEFAULT_OPTIM, clipGradNorm } from '../../src/train/optim.js';
 import { PARITY_DIR } from '../model/helpers.js';
 import { repoRoot } from '../shared.js';
+import { cpu } from '../../src/tensor/cpu.js';
 
 const tmpdir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'ttrl-sft-'));
 const CLI = path.join(repoRoot, 'bin', 'ttrl.js');
 
-test('ttrl sft --optimizer sgd --lr 0.1 --steps 1 writes exactly w − 0.1·∇loss', () => {
+for (const precision of ['fp32', 'bf16'] as const) test(`ttrl sft --optimizer sgd --lr 0.1 --steps 1 --precision ${precision} writes exactly w − 0.1·∇loss`, () => {
   const dir = tmpdir();
   try {
     const seqs = [[3, 17, 42, 5, 9, 11], [7, 8, 9], [100, 4, 4, 4, 2, 60, 61]];
     fs.writeFileSync(path.join(dir, 'd.jsonl'), seqs.map((ids) => JSON.stringify({ ids })).join('\n') + '\n');
     const src = path.join(PARITY_DIR, 'qwen2');
     execFileSync(process.execPath, [CLI, 'sft', '--model', src, '--data', path.join(dir, 'd.jsonl'), '--out', path.join(dir, 'out'),
-      '--optimizer', 'sgd', '--lr', '0.1', '--steps', '1', '--batch-size', '3'], { stdio: 'pipe' });
+      '--optimizer', 'sgd', '--lr', '0.1', '--steps', '1', '--batch-size', '3', '--precision', precision], { stdio: 'pipe' });
     // the gradient of the same loss, computed independently of the command
-    const ref = loadModel(src);
+    const ref = loadModel(src, cpu(precision));
     // same batch in the same (seeded) order as the command, so the float sums are identical
     const order = epochOrder(seqs.length, 0, 0);
     const st = ref.forward(packBatch(order.map((i) => ({ ids: seqs[i]!, lossFrom: 1 })), ref.cfg.vocabSize));
@@ -120,7 +121,7 @@ test('ttrl sft on {"prompt","completion"} lines: chat template, EOS appended, lo
     const recs = [{ prompt: 'Add up: 1 + 2', completion: '1+2=3\nThe answer is \\boxed{3}.' }, { prompt: 'Add up: 4 - 1', completion: '4-1=3' }];
     fs.writeFileSync(path.join(dir, 'pc.jsonl'), recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
     execFileSync(process.execPath, [CLI, 'sft', '--model', dir, '--data', path.join(dir, 'pc.jsonl'), '--out', path.join(dir, 'out'),
-      '--optimizer', 'sgd', '--lr', '0.1', '--steps', '1', '--batch-size', '2'], { stdio: 'pipe' });
+      '--optimizer', 'sgd', '--lr', '0.1', '--steps', '1', '--batch-size', '2', '--precision', 'fp32'], { stdio: 'pipe' });
     const tok = await loadTokenizer(dir);
     const exs: SftExample[] = recs.map((r) => {
       const p = buildPrompt(tok, r.prompt, { mode: 'chat' }).ids;

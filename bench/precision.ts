@@ -1,0 +1,42 @@
+// The bf16 half of the core sections: the same work as the fp32 half (engine.ts), on the CPU backend at
+// precision bf16 with the same weights (a second Model over the same parameters, whose matrices get their
+// bf16 copies on first use), and the bf16 / fp32 throughput ratios of one run.
+import { Model } from '../src/model/model.js';
+import type { Backend } from '../src/tensor/backend.js';
+import { cpuBf16Support } from '../src/tensor/cpu.js';
+import type { Measured } from './engine.js';
+
+type Json = Record<string, unknown>;
+
+/** The same weights at another precision (shares the parameter objects: no second fp32 copy). */
+export function modelAt(model: Model, be: Backend): Model {
+  return new Model(model.cfg, model.params, be);
+}
+
+/** MB held by a model's parameters, gradients, bf16 copies and scratch (activations): its training memory
+ *  without the optimizer state, which is fp32 at both precisions. */
+export function modelMB(model: Model): number {
+  let bytes = 0;
+  const size = (b: { n: number; dtype: string } | null | undefined): number => (b ? b.n * (b.dtype === 'bf16' ? 2 : 4) : 0);
+  // the bf16 copies belong to the bf16 model (the fp32 one shares the parameters but never reads them)
+  const copies = model.be.precision === 'bf16';
+  for (const p of model.params.values()) bytes += size(p.buf) + size(p.grad) + (copies ? size(p.compute) : 0);
+  for (const b of (model as unknown as { arena: Map<string, { n: number; dtype: string }> }).arena.values()) bytes += size(b);
+  return Math.round(bytes / 2 ** 20);
+}
+
+/** bf16 throughput over fp32 throughput for the same work (time ratio fp32 / bf16). */
+export const speedup = (fp32: Measured, bf16: Measured): number => +(fp32.seconds / bf16.seconds).toFixed(3);
+/** The same from CPU seconds (all threads), which other jobs on a shared machine disturb less. */
+export const cpuSpeedup = (fp32: Measured, bf16: Measured): number => +(fp32.cpuSeconds / bf16.cpuSeconds).toFixed(3);
+
+/** What ran the bf16 products, for the JSON. */
+export function bf16Machine(): Json {
+  const s = cpuBf16Support();
+  return { library: s.library, impl: s.impl, matrixUnits: s.matrixUnits, ...(s.reason ? { reason: s.reason } : {}) };
+}
+
+/** Goals: bf16 over fp32 throughput. */
+export const BF16_GOALS = { gemm: 4, prefill: 2.5, train: 2, decode: 1.5 };
+
+export const TORCH_BF16_NOTE = 'PyTorch bf16 autocast not compared: PyTorch 2.x cannot be installed on this machine (PyPI is unreachable)';
