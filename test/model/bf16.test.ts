@@ -21,7 +21,7 @@ import { greedyGenerate } from '../../src/model/generate.js';
 import { Optimizer, DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { cpu } from '../../src/tensor/cpu.js';
 import type { Backend, Buf } from '../../src/tensor/backend.js';
-import { PARITY_DIR, reference, flat, maxDiff } from './helpers.js';
+import { PARITY_DIR, reference, flat, maxDiff, lmBatch, meanNll, reportMaxDiff } from './helpers.js';
 import { roundBf16 } from '../tensor/helpers.js';
 import { backendAt } from '../../src/tensor/index.js';
 import { CudaBackend, cudaAddonPath } from '../../src/tensor/cuda.js';
@@ -48,12 +48,6 @@ function emulatedBf16(base: Backend): Backend {
   });
 }
 
-function lmBatch(ids: number[][]): Batch {
-  const B = ids.length, T = ids[0]!.length;
-  const targets = new Int32Array(B * T).fill(-1);
-  for (let b = 0; b < B; b++) for (let t = 0; t + 1 < T; t++) targets[b * T + t] = ids[b]![t + 1]!;
-  return { B, T, ids: Int32Array.from(ids.flat()), mask: new Float32Array(B * T).fill(1), targets };
-}
 
 /** Per-position log-probs (B,T) → HF's (B,T−1) layout (the last position has no target). */
 function shifted(lp: Float32Array, b: Batch): Float32Array {
@@ -62,20 +56,7 @@ function shifted(lp: Float32Array, b: Batch): Float32Array {
   return out;
 }
 
-function meanNll(model: Model, batch: Batch): number {
-  model.zeroGrad();
-  const st = model.forward(batch);
-  const n = st.rows.length, dlp = new Float32Array(st.logprobs.length);
-  let loss = 0;
-  for (const m of st.rows) { loss -= st.logprobs[m]! / n; dlp[m] = -1 / n; }
-  model.backward(st, dlp);
-  return loss;
-}
 
-function report(t: TestContext, label: string, d: number, tol: number): void {
-  t.diagnostic(`${label}: maxdiff ${d.toExponential(2)} (tol ${tol.toExponential(2)})`);
-  assert.ok(d <= tol, `${label}: maxdiff ${d} exceeds ${tol}`);
-}
 
 const absMax = (x: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!)); return m; };
 
@@ -98,15 +79,15 @@ for (const name of ['llama', 'qwen2', 'qwen2-bf16', 'qwen3']) {
     const ref = reference(name), X = bf16Effect();
     const model = loadModel(dir, bf);
     const batch = lmBatch(ref.input_ids);
-    report(t, 'logits vs HF', maxDiff(model.forwardLogits(batch), flat(ref.logits)), 3 * X.logits);
-    report(t, 'target log-probs vs HF', maxDiff(shifted(model.forward(batch).logprobs, batch), flat(ref.target_logprobs)), 3 * X.lp);
+    reportMaxDiff(t, 'logits vs HF', maxDiff(model.forwardLogits(batch), flat(ref.logits)), 3 * X.logits);
+    reportMaxDiff(t, 'target log-probs vs HF', maxDiff(shifted(model.forward(batch).logprobs, batch), flat(ref.target_logprobs)), 3 * X.lp);
     meanNll(model, batch);
     let worst = 0;
     for (const [pname, g] of Object.entries(ref.grads as Record<string, unknown>)) {
       const want = flat(g), p = model.params.get(pname) ?? model.head;
       worst = Math.max(worst, maxDiff(bf.read(p.grad!), want) / absMax(want) / X.grad(pname.replace(/^lm_head/, 'model.embed_tokens')));
     }
-    report(t, 'every gradient vs HF, relative to its largest |grad|, in units of the fixtures\' bf16 effect', worst, 3);
+    reportMaxDiff(t, 'every gradient vs HF, relative to its largest |grad|, in units of the fixtures\' bf16 effect', worst, 3);
   });
 
   test(`bf16: ${name}: matches an emulated bf16 backend (fp32 kernels + JS rounding): logits, gradients, KV-cache decoding`, (t) => {
@@ -114,21 +95,21 @@ for (const name of ['llama', 'qwen2', 'qwen2-bf16', 'qwen3']) {
     const model = loadModel(dir, bf), emu = loadModel(dir, emulatedBf16(cpu('fp32')));
     const batch = lmBatch(ref.input_ids);
     const la = model.forwardLogits(batch), lb = emu.forwardLogits(batch);
-    report(t, 'logits vs emulation', maxDiff(la, lb), ULP4 * absMax(lb));
+    reportMaxDiff(t, 'logits vs emulation', maxDiff(la, lb), ULP4 * absMax(lb));
     const lossA = meanNll(model, batch), lossB = meanNll(emu, batch);
-    report(t, 'loss vs emulation', Math.abs(lossA - lossB), 2 ** -8 * Math.abs(lossB));
+    reportMaxDiff(t, 'loss vs emulation', Math.abs(lossA - lossB), 2 ** -8 * Math.abs(lossB));
     for (const [pname, p] of model.params) {
       const want = emu.be.read(emu.params.get(pname)!.grad!);
-      report(t, `${pname} grad vs emulation`, maxDiff(bf.read(p.grad!), want), Math.max(1e-7, ULP4 * absMax(want)));
+      reportMaxDiff(t, `${pname} grad vs emulation`, maxDiff(bf.read(p.grad!), want), Math.max(1e-7, ULP4 * absMax(want)));
     }
     // decoding through the bf16 KV cache: step logits as the emulation's (whose cache rounds the same values)
     const g = ref.generation;
     const ra = greedyGenerate(model, g.prompt, 6, { eosIds: [], keepLogits: true });
     const rb = greedyGenerate(emu, g.prompt, 6, { eosIds: [], keepLogits: true });
     const sa = ra.stepLogits!.flatMap((x) => Array.from(x)), sb = rb.stepLogits!.flatMap((x) => Array.from(x));
-    if (ra.tokens[0]!.join() === rb.tokens[0]!.join()) report(t, 'KV-cache step logits vs emulation', maxDiff(sa, sb), ULP4 * absMax(sb));
+    if (ra.tokens[0]!.join() === rb.tokens[0]!.join()) reportMaxDiff(t, 'KV-cache step logits vs emulation', maxDiff(sa, sb), ULP4 * absMax(sb));
     else t.diagnostic('greedy paths diverged on a near-tie (allowed): step logits not compared');
-    report(t, 'first step logits vs HF', maxDiff(ra.stepLogits![0]!, g.step_logits[0].flat()), 3 * bf16Effect().logits);
+    reportMaxDiff(t, 'first step logits vs HF', maxDiff(ra.stepLogits![0]!, g.step_logits[0].flat()), 3 * bf16Effect().logits);
   });
 }
 
@@ -159,7 +140,7 @@ test('bf16: the CUDA backend (emulated) at bf16 matches the CPU at bf16: logits,
   const emu = loadModel(dir, backendAt(new CudaBackend({ addon: 'emulator' }), 'bf16')), host = loadModel(dir, bf);
   const batch = lmBatch(ref.input_ids);
   const want = host.forwardLogits(batch);
-  report(t, 'logits vs cpu bf16', maxDiff(emu.forwardLogits(batch), want), ULP4 * absMax(want));
+  reportMaxDiff(t, 'logits vs cpu bf16', maxDiff(emu.forwardLogits(batch), want), ULP4 * absMax(want));
   const g = ref.generation;
   const a = greedyGenerate(emu, g.prompt, 4, { eosIds: [] }), b = greedyGenerate(host, g.prompt, 4, { eosIds: [] });
   assert.deepEqual(a.tokens, b.tokens);

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { Model, Batch } from '../../src/model/model.js';
 import { SHARED_DIR } from '../shared.js';
 
 export const PARITY_DIR = path.join(SHARED_DIR, 'fixtures', 'hf-parity');
@@ -24,4 +27,31 @@ export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>, keep: (i: nu
     m = Number.isNaN(d) ? Infinity : Math.max(m, d);
   }
   return m;
+}
+
+/** A next-token batch of `ids` (B,T); with `mask`, a position is scored only when it and its target are real. */
+export function lmBatch(ids: number[][], mask?: number[][]): Batch {
+  const B = ids.length, T = ids[0]!.length;
+  const targets = new Int32Array(B * T).fill(-1);
+  for (let b = 0; b < B; b++) for (let t = 0; t + 1 < T; t++) {
+    if (!mask || (mask[b]![t] && mask[b]![t + 1])) targets[b * T + t] = ids[b]![t + 1]!;
+  }
+  return { B, T, ids: Int32Array.from(ids.flat()), mask: Float32Array.from(mask ? mask.flat() : new Array(B * T).fill(1)), targets };
+}
+
+/** Mean NLL over the scored positions; its gradient accumulates into the model's parameters. */
+export function meanNll(model: Model, batch: Batch): number {
+  model.zeroGrad();
+  const st = model.forward(batch);
+  const n = st.rows.length, dlp = new Float32Array(st.logprobs.length);
+  let loss = 0;
+  for (const m of st.rows) { loss -= st.logprobs[m]! / n; dlp[m] = -1 / n; }
+  model.backward(st, dlp);
+  return loss;
+}
+
+/** Prints maxdiff even when it passes, then checks it against tol. */
+export function reportMaxDiff(t: TestContext, label: string, d: number, tol: number): void {
+  t.diagnostic(`${label}: maxdiff ${d.toExponential(2)} (tol ${tol.toExponential(2)})`);
+  assert.ok(d <= tol, `${label}: maxdiff ${d} exceeds ${tol}`);
 }

@@ -4,19 +4,8 @@ import assert from 'node:assert/strict';
 import { drawToken, tokenDistribution, kthLargestInPlace, topLogprobs, KernelScratch } from '../../src/sample/kernel.js';
 import type { TokenPolicy } from '../../src/sample/params.js';
 import { Rng } from '../../src/util/rng.js';
-import { logSoftmax, naiveDistribution, pickByU, maxAbsDiff } from './oracle.js';
+import { logSoftmax, naiveDistribution, pickByU, maxAbsDiff, POLICIES } from './oracle.js';
 
-const POLICIES: TokenPolicy[] = [
-  { temperature: 1, topP: 1, topK: 0, minP: 0 },
-  { temperature: 0.6, topP: 0.95, topK: 0, minP: 0 },
-  { temperature: 0.7, topP: 0.5, topK: 0, minP: 0 },
-  { temperature: 1.3, topP: 1, topK: 5, minP: 0 },
-  { temperature: 0.8, topP: 0.9, topK: 20, minP: 0 },
-  { temperature: 1, topP: 1, topK: 0, minP: 0.1 },
-  { temperature: 0.9, topP: 0.8, topK: 12, minP: 0.05 },
-  { temperature: 2, topP: 0.3, topK: 1, minP: 0 },
-  { temperature: 0, topP: 1, topK: 0, minP: 0 },
-];
 
 /** Random rows: gaussian logits at a few scales, plus integer logits (exact ties at every boundary). */
 function rows(V: number, count: number, seed: number): Float32Array[] {

@@ -8,19 +8,10 @@ import type { Backend, Draws } from '../../src/tensor/backend.js';
 import { cpu } from '../../src/tensor/cpu.js';
 import { CudaBackend, cudaAddonPath } from '../../src/tensor/cuda.js';
 import { Rng } from '../../src/util/rng.js';
+import { POLICIES as SHARED_POLICIES } from './oracle.js';
 
-const POLICIES: TokenPolicy[] = [
-  { temperature: 1, topP: 1, topK: 0, minP: 0 },
-  { temperature: 0.6, topP: 0.95, topK: 0, minP: 0 },
-  { temperature: 0.7, topP: 0.5, topK: 0, minP: 0 },
-  { temperature: 1.3, topP: 1, topK: 5, minP: 0 },
-  { temperature: 0.8, topP: 0.9, topK: 20, minP: 0 },
-  { temperature: 1, topP: 1, topK: 0, minP: 0.1 },
-  { temperature: 0.9, topP: 0.8, topK: 12, minP: 0.05 },
-  { temperature: 2, topP: 0.3, topK: 1, minP: 0 },
-  { temperature: 0.05, topP: 1, topK: 0, minP: 0 },
-  { temperature: 0, topP: 1, topK: 0, minP: 0 },
-];
+// plus a near-greedy temperature, where exp underflows for all but the top logits
+const POLICIES: TokenPolicy[] = [...SHARED_POLICIES, { temperature: 0.05, topP: 1, topK: 0, minP: 0 }];
 
 /** Rows of gaussian logits at several scales (wide ones push weights into exp's subnormal range), integer
  *  logits (exact ties), and an LM-like row (a few strong candidates over a long tail), B·V floats. */

@@ -6,6 +6,19 @@ import { initModel } from '../../src/model/model.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** log softmax(row / T) in float64, over the whole row. */
+/** Token policies that cover temperature, top-p, top-k, min-p, their combinations and greedy. */
+export const POLICIES: TokenPolicy[] = [
+  { temperature: 1, topP: 1, topK: 0, minP: 0 },
+  { temperature: 0.6, topP: 0.95, topK: 0, minP: 0 },
+  { temperature: 0.7, topP: 0.5, topK: 0, minP: 0 },
+  { temperature: 1.3, topP: 1, topK: 5, minP: 0 },
+  { temperature: 0.8, topP: 0.9, topK: 20, minP: 0 },
+  { temperature: 1, topP: 1, topK: 0, minP: 0.1 },
+  { temperature: 0.9, topP: 0.8, topK: 12, minP: 0.05 },
+  { temperature: 2, topP: 0.3, topK: 1, minP: 0 },
+  { temperature: 0, topP: 1, topK: 0, minP: 0 },
+];
+
 export function logSoftmax(row: ArrayLike<number>, T = 1): number[] {
   const z = Array.from(row, (x) => x / T);
   const m = z.reduce((a, x) => Math.max(a, x), -Infinity);

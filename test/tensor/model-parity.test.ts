@@ -13,35 +13,13 @@ import { loadModel, type Model, type Batch } from '../../src/model/model.js';
 import { greedyGenerate } from '../../src/model/generate.js';
 import { cpu } from '../../src/tensor/cpu.js';
 import type { Backend } from '../../src/tensor/backend.js';
-import { PARITY_DIR, reference, flat, maxDiff } from '../model/helpers.js';
+import { PARITY_DIR, reference, flat, maxDiff, lmBatch, meanNll, reportMaxDiff } from '../model/helpers.js';
 import { backends, skippedBackends } from './helpers.js';
 
 const MODELS = ['llama', 'qwen2', 'qwen3'];  // between them: biases, a tied head, GQA, two rope thetas, q/k norms
 
-function lmBatch(ids: number[][], mask?: number[][]): Batch {
-  const B = ids.length, T = ids[0]!.length;
-  const targets = new Int32Array(B * T).fill(-1);
-  for (let b = 0; b < B; b++) for (let t = 0; t + 1 < T; t++) {
-    if (!mask || (mask[b]![t] && mask[b]![t + 1])) targets[b * T + t] = ids[b]![t + 1]!;
-  }
-  return { B, T, ids: Int32Array.from(ids.flat()), mask: Float32Array.from(mask ? mask.flat() : new Array(B * T).fill(1)), targets };
-}
 
-/** Mean NLL over the scored positions; its gradient accumulates into the model's parameters. */
-function meanNll(model: Model, batch: Batch): number {
-  model.zeroGrad();
-  const st = model.forward(batch);
-  const n = st.rows.length, dlp = new Float32Array(st.logprobs.length);
-  let loss = 0;
-  for (const m of st.rows) { loss -= st.logprobs[m]! / n; dlp[m] = -1 / n; }
-  model.backward(st, dlp);
-  return loss;
-}
 
-function report(t: TestContext, label: string, d: number, tol: number): void {
-  t.diagnostic(`${label}: maxdiff ${d.toExponential(2)} (tol ${tol})`);
-  assert.ok(d <= tol, `${label}: maxdiff ${d} exceeds ${tol}`);
-}
 
 const others = (): Backend[] => backends().filter((b) => b.name !== 'cpu');
 
@@ -56,15 +34,15 @@ for (const be of others()) {
       const model = loadModel(dir, be), host = loadModel(dir, cpu());
       const b = lmBatch(ref.input_ids);
       const logits = model.forwardLogits(b);
-      report(t, 'logits vs HF', maxDiff(logits, flat(ref.logits)), 1e-4);
-      report(t, 'logits vs cpu', maxDiff(logits, host.forwardLogits(b)), 2e-5);
+      reportMaxDiff(t, 'logits vs HF', maxDiff(logits, flat(ref.logits)), 1e-4);
+      reportMaxDiff(t, 'logits vs cpu', maxDiff(logits, host.forwardLogits(b)), 2e-5);
       const lp = model.forward(b).logprobs, lpCpu = host.forward(b).logprobs;
-      report(t, 'target log-probs vs cpu', maxDiff(lp, lpCpu), 2e-5);
+      reportMaxDiff(t, 'target log-probs vs cpu', maxDiff(lp, lpCpu), 2e-5);
 
       const lpRef = ref.left_padded, V = model.cfg.vocabSize;
       const pb = lmBatch(lpRef.input_ids, lpRef.attention_mask), m = flat(lpRef.attention_mask);
       const real = (i: number): boolean => m[Math.floor(i / V)] === 1;
-      report(t, 'left-padded logits vs HF (mask = 1)', maxDiff(model.forwardLogits(pb), flat(lpRef.logits), real), 1e-4);
+      reportMaxDiff(t, 'left-padded logits vs HF (mask = 1)', maxDiff(model.forwardLogits(pb), flat(lpRef.logits), real), 1e-4);
     });
 
     test(`${be.name}: ${name}: loss and every gradient match HF and the CPU backend`, (t) => {
@@ -72,17 +50,17 @@ for (const be of others()) {
       const model = loadModel(dir, be), host = loadModel(dir, cpu());
       const batch = lmBatch(ref.input_ids);
       const loss = meanNll(model, batch), lossCpu = meanNll(host, batch);
-      report(t, 'loss vs HF', Math.abs(loss - ref.loss), 1e-5);
-      report(t, 'loss vs cpu', Math.abs(loss - lossCpu), 2e-6);
+      reportMaxDiff(t, 'loss vs HF', Math.abs(loss - ref.loss), 1e-5);
+      reportMaxDiff(t, 'loss vs cpu', Math.abs(loss - lossCpu), 2e-6);
       for (const [pname, g] of Object.entries(ref.grads)) {
         const want = flat(g), p = model.params.get(pname) ?? model.head;
         const scale = Math.max(...want.map(Math.abs));
-        report(t, `${pname} grad vs HF`, maxDiff(be.read(p.grad!), want), Math.max(1e-5, 1e-4 * scale));
+        reportMaxDiff(t, `${pname} grad vs HF`, maxDiff(be.read(p.grad!), want), Math.max(1e-5, 1e-4 * scale));
       }
       for (const [pname, p] of model.params) {
         const want = cpu().read(host.params.get(pname)!.grad!);
         const scale = want.reduce((a, x) => Math.max(a, Math.abs(x)), 0);
-        report(t, `${pname} grad vs cpu`, maxDiff(be.read(p.grad!), want), Math.max(1e-7, 2e-5 * scale));
+        reportMaxDiff(t, `${pname} grad vs cpu`, maxDiff(be.read(p.grad!), want), Math.max(1e-7, 2e-5 * scale));
       }
     });
 
@@ -91,7 +69,7 @@ for (const be of others()) {
       const model = loadModel(dir, be);
       const res = greedyGenerate(model, g.prompt, 10, { eosIds: [], keepLogits: true });
       assert.deepEqual(res.tokens[0], g.new_tokens[0]);
-      report(t, 'step logits vs HF', maxDiff(res.stepLogits!.flatMap((x) => Array.from(x)), flat(g.step_logits)), 1e-4);
+      reportMaxDiff(t, 'step logits vs HF', maxDiff(res.stepLogits!.flatMap((x) => Array.from(x)), flat(g.step_logits)), 1e-4);
       const gb = ref.generation_left_padded_batch;
       const prompts = (gb.input_ids as number[][]).map((row, b) => row.filter((_, i) => gb.attention_mask[b][i] === 1));
       const batched = greedyGenerate(model, prompts, 10, { eosIds: [] });
