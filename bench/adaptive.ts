@@ -3,7 +3,7 @@
 // drawn, label accuracy (all steps, and the last epoch as the demo reports it), final pass@1 / maj@k and
 // greedy accuracy, and the wall time of each run.
 //
-//   node dist/bench/adaptive.js [--quick] [--seeds 1,2] [--out DIR]
+//   node dist/bench/adaptive.js [--quick] [--seeds 1,2] [--wave 8] [--out DIR]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,7 @@ type Line = { kind?: string; rollout_tokens?: number; label_acc?: number | null;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const r4 = (x: number | null | undefined): number | null => (typeof x === 'number' ? +x.toFixed(4) : null);
 
-async function runOnce(out: string, seed: number, adaptive: boolean, quick: boolean): Promise<object> {
+async function runOnce(out: string, seed: number, adaptive: boolean, quick: boolean, wave: number): Promise<object> {
   const preset = DEMO_PRESETS[quick ? 'quick' : 'full'];
   const dir = path.join(out, `seed${seed}-${adaptive ? 'adaptive' : 'fixed'}`), base = path.join(dir, 'base');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -31,7 +31,7 @@ async function runOnce(out: string, seed: number, adaptive: boolean, quick: bool
   const data = path.join(dir, 'test.json');
   fs.writeFileSync(data, JSON.stringify(problems.map((p) => ({ id: p.id, prompt: p.prompt, answer: p.answer, level: p.level }))));
   const runDir = path.join(dir, 'ttrl');
-  const cfg = demoTrainConfig('ttrl', { model: base, data, runDir }, preset, seed, { 'rollout.adaptive_votes': adaptive });
+  const cfg = demoTrainConfig('ttrl', { model: base, data, runDir }, preset, seed, { 'rollout.adaptive_votes': adaptive, 'rollout.vote_wave': wave });
   const t0 = performance.now();
   const r = await train(cfg, { out: runDir, quiet: true, report: false });
   const steps = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim())
@@ -46,14 +46,14 @@ async function runOnce(out: string, seed: number, adaptive: boolean, quick: bool
   };
 }
 
-const { values: v } = parseArgs({ options: { quick: { type: 'boolean' }, seeds: { type: 'string' }, out: { type: 'string' } } });
-const seeds = (v.seeds ?? '1,2').split(',').map(Number);
+const { values: v } = parseArgs({ options: { quick: { type: 'boolean' }, seeds: { type: 'string' }, wave: { type: 'string' }, out: { type: 'string' } } });
+const seeds = (v.seeds ?? '1,2').split(',').map(Number), wave = Number(v.wave ?? 8);
 const out = v.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ttrl-adaptive-'));
 const runs: object[] = [];
 for (const seed of seeds) {
   for (const adaptive of [false, true]) {
     process.stderr.write(`[adaptive] seed ${seed} adaptive=${adaptive}\n`);
-    runs.push(await runOnce(out, seed, adaptive, Boolean(v.quick)));
+    runs.push(await runOnce(out, seed, adaptive, Boolean(v.quick), wave));
     process.stderr.write(`[adaptive] ${JSON.stringify(runs[runs.length - 1])}\n`);
   }
 }
@@ -62,4 +62,4 @@ const saved = seeds.map((s) => {
   const [f, a] = [false, true].map((ad) => (runs as Run[]).find((r) => r.seed === s && r.adaptive === ad)!);
   return { seed: s, tokensSaved: +(1 - a!.rolloutTokens / f!.rolloutTokens).toFixed(4) };
 });
-console.log(JSON.stringify({ bench: 'adaptive-votes', preset: v.quick ? 'quick' : 'full', loadavg: os.loadavg(), runs, saved, goal: 'tokensSaved ≥ 0.40, accuracy within noise' }, null, 2));
+console.log(JSON.stringify({ bench: 'adaptive-votes', preset: v.quick ? 'quick' : 'full', wave, loadavg: os.loadavg(), runs, saved, goal: 'tokensSaved ≥ 0.40, accuracy within noise' }, null, 2));

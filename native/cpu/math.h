@@ -22,7 +22,9 @@ constexpr int64_t kParMin = 1 << 15;
 // |r| ≤ ln2/2 (ln2 split in two for an exact product), a degree-5 polynomial for e^r, then 2^n through the
 // exponent bits. Relative error ≤ 2 ulp on [−87.3, 88.3]; below that it returns 0 (also for −∞, which masked
 // scores rely on); above it saturates at e^88.3 ≈ 2.4e38 instead of +∞; NaN stays NaN.
-inline float ExpF(float x) {
+// Always inlined: sample.cc compiles it without fused multiply-adds, the other kernels with them, and an
+// out-of-line copy would be shared between the two.
+[[gnu::always_inline]] inline float ExpF(float x) {
   const float lo = -87.3365448f, hi = 88.3762626f;
   float xc = x < lo ? lo : x;  // ternaries, not std::min/max: GCC turns these into vector blends
   xc = xc > hi ? hi : xc;

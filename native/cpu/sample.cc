@@ -1,16 +1,19 @@
 // Token sampling on the CPU: one draw per logits row, rows spread over OpenMP threads, and its N-API glue.
 //
-// This is src/sample/kernel.ts (the reference) in C++, operation for operation in double precision, so a
-// row gives the same token and log-prob, bit for bit, for the same uniform u: the weights
-// w_i = exp((l_i − max l) / T) and the normaliser's log come from an exp and a log that round exactly as
-// V8's Math.exp and Math.log (fdlibm's algorithms: ExpD, LogD), the sums run in the same sequential
-// order, and top-k / top-p / min-p pick the same thresholds. The log-prob is
-// (l_tok − max) / T − log Σ w, the full-vocabulary log-softmax before truncation (kernel.ts explains why).
+// This is src/sample/kernel.ts (the reference) in C++, operation for operation, so a row gives the same
+// token and log-prob, bit for bit, for the same uniform u: the weights w_i = ExpF(fl((l_i − max l) · (1/T)))
+// are math.h's float exp, compiled here without fused multiply-adds (kernel.ts's expF repeats it op for op);
+// the sums over the vocabulary run in double in 8 lanes (lane j adds the indices ≡ j mod 8 in order, then
+// ((0+1)+(2+3))+((4+5)+(6+7))) so that they vectorize and kernel.ts can follow the same order; the
+// normaliser's log comes from a log that rounds exactly as V8's Math.log (fdlibm's algorithm: LogD); and
+// top-k / top-p / min-p pick the same thresholds. The log-prob is (l_tok − max) / T − log Σ w in double, the
+// full-vocabulary log-softmax before truncation (kernel.ts explains why).
 //
 // B = rows, V = vocabulary.
-#include "math.h"  // first: its pragma must precede the standard headers
-// Matching Math.exp bit for bit needs each product and sum rounded on its own: no fused multiply-adds here.
+// Matching kernel.ts bit for bit needs each product and sum rounded on its own: no fused multiply-adds in this
+// file, math.h's ExpF included (so this pragma comes before it).
 #pragma GCC optimize("fp-contract=off")
+#include "math.h"  // first after the pragma: its own pragma must precede the standard headers
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
@@ -28,46 +31,6 @@ namespace {
 
 inline double FromBits(uint64_t b) { double d; std::memcpy(&d, &b, sizeof d); return d; }
 inline uint64_t Bits(double d) { uint64_t b; std::memcpy(&b, &d, sizeof b); return b; }
-
-// e^x for x ≤ 0 (here x = (logit − max) / T), rounded exactly as fdlibm's exp (which V8's Math.exp is):
-// x = k·ln2 + r with ln2 split in a high part (exact in k·ln2hi) and a low part, e^r from a degree-5
-// rational approximation R(r²), then 2^k through the exponent bits. Written without branches (every path
-// computed, then selected) so that GCC vectorizes the loop calling it. The thresholds compare |x| with the
-// doubles fdlibm's tests on the high word amount to.
-inline double ExpD(double x) {
-  const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
-  const double invln2 = 1.44269504088896338700e+00;
-  const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-               P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-               P5 = 4.13813679705723846039e-08;
-  const double under = -7.45133219101941108420e+02;  // below: 0
-  const double halfLn2 = FromBits(0x3fd62e4300000000ull);  // |x| ≥ this: reduce by k·ln2
-  const double threeHalfLn2 = FromBits(0x3ff0a2b200000000ull);  // |x| < this: k = ±1
-  const double tiny = FromBits(0x3e30000000000000ull);  // 2^-28: e^x = 1 + x
-  const double xc = x < under ? under : x;  // keeps −∞ out of the arithmetic below (the result is 0)
-  const double ax = xc < 0 ? -xc : xc;
-  const double sgn = xc < 0 ? -1.0 : 1.0;
-  // k: ±1 just past ln2/2, else round(x / ln2) half away from zero
-  double k = ax < threeHalfLn2 ? sgn : std::trunc(invln2 * xc + 0.5 * sgn);
-  k = ax < halfLn2 ? 0.0 : k;
-  const double hi = xc - k * ln2hi, lo = k * ln2lo;
-  const double r = k == 0.0 ? xc : hi - lo;
-  const double t = r * r;
-  const double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
-  // fdlibm: 1 − ((r·c)/(c − 2) − r) for k = 0, else 1 − ((lo − (r·c)/(2 − c)) − hi); a/(2 − c) is exactly
-  // −(a/(c − 2)) and lo − (−q) is exactly lo + q, so one division serves both
-  const double q = (r * c) / (c - 2.0);
-  const double y0 = 1.0 - (q - r), yk = 1.0 - ((lo + q) - hi);
-  // 2^k as a double, or 2^(k+1000) then 2^-1000 where 2^k would not be normal (a subnormal result); the
-  // biased exponent is read from the low mantissa bits of (exponent + 2^52), all in vector-friendly ops
-  const bool low = k < -1021;
-  const double biased = (low ? k + 1000 : k) + 1023.0 + 0x1p52;
-  const double scale = FromBits((Bits(biased) - Bits(0x1p52)) << 52);
-  double y = (k == 0.0 ? y0 : yk) * scale;
-  y = low ? y * FromBits(0x0170000000000000ull) : y;  // 2^-1000
-  y = ax < tiny ? 1.0 + xc : y;
-  return x < under ? 0.0 : y;
-}
 
 // log x for a finite x ≥ 1 (here Σ w ≥ 1), rounded exactly as fdlibm's log (V8's Math.log): x = 2^k·(1+f)
 // with 1+f in [√2/2, √2), log(1+f) = f − s·(f − R(s²)) with s = f/(2+f) and R a degree-14 polynomial in
@@ -101,19 +64,55 @@ double LogD(double x) {
 }
 
 // Reused per thread: (V) weights and (V) selection scratch.
-struct Scratch { std::vector<double> w, sel; std::vector<float> self; };
+struct Scratch { std::vector<float> w, sel; };
+
+constexpr int kLanes = 8;
+inline double Combine(const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
+
+// Σ w_i over w_i ≥ c, in lanes (kernel.ts's laneSum).
+double LaneSum(const float* w, int64_t n, double c) {
+  double acc[kLanes] = {0};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+#pragma omp simd
+    for (int j = 0; j < kLanes; j++) acc[j] += w[i + j] >= c ? (double)w[i + j] : 0.0;
+  }
+  for (; i < n; i++) acc[i % kLanes] += w[i] >= c ? (double)w[i] : 0.0;
+  return Combine(acc);
+}
+
+// w_i = ExpF(fl((l_i − mx) · invT)); returns Σ w and, in sums[0..1], Σ l_i and Σ w_i (l_i − mx), all in lanes.
+double FillWeights(const float* row, int64_t V, float mx, double invT, float* w, double* sums) {
+  double sw[kLanes] = {0}, sl[kLanes] = {0}, swd[kLanes] = {0};
+  const double dmx = mx;
+  auto one = [&](int64_t i, int j) {
+    const double d = (double)row[i] - dmx;  // exact
+    const float e = ExpF((float)(d * invT));
+    w[i] = e;
+    sw[j] += (double)e;
+    sl[j] += (double)row[i];
+    swd[j] += (double)e * d;
+  };
+  int64_t i = 0;
+  for (; i + kLanes <= V; i += kLanes) {
+#pragma omp simd
+    for (int j = 0; j < kLanes; j++) one(i + j, j);
+  }
+  for (; i < V; i++) one(i, (int)(i % kLanes));
+  sums[0] = Combine(sl);
+  sums[1] = Combine(swd);
+  return Combine(sw);
+}
 
 // The weight threshold of the kept set {w ≥ thr} (0 = keep all), kernel.ts's keepThreshold.
-double KeepThreshold(const float* row, float mx, double T, const double* w, double total, const TokenPolicy& p,
-                     int64_t V, Scratch& s) {
-  double thr = 0, mass = total;
+double KeepThreshold(const float* w, double total, const TokenPolicy& p, int64_t V, Scratch& s) {
+  double thr = 0;
+  double mass = total;
   if (p.topK > 0 && p.topK < V) {
-    // the k-th largest weight is the weight of the k-th largest logit (w is a non-decreasing function of it)
-    s.self.assign(row, row + V);
-    std::nth_element(s.self.begin(), s.self.begin() + (p.topK - 1), s.self.end(), std::greater<float>());
-    thr = ExpD(((double)s.self[p.topK - 1] - (double)mx) / T);
-    mass = 0;
-    for (int64_t i = 0; i < V; i++) if (w[i] >= thr) mass += w[i];
+    s.sel.assign(w, w + V);
+    std::nth_element(s.sel.begin(), s.sel.begin() + (p.topK - 1), s.sel.end(), std::greater<float>());
+    thr = s.sel[p.topK - 1];
+    mass = LaneSum(w, V, thr);
   }
   if (p.topP < 1) {
     // nucleus: sort only the candidates above a cut, lowered by 2^-10 until they hold the needed mass
@@ -122,14 +121,14 @@ double KeepThreshold(const float* row, float mx, double T, const double* w, doub
     int64_t n = 0;
     for (;;) {
       const double c = std::max(cut, thr);
-      double m = 0;
       n = 0;
-      for (int64_t i = 0; i < V; i++) if (w[i] >= c) { s.sel[n++] = w[i]; m += w[i]; }
-      if (m >= need || c <= thr) break;
+      for (int64_t i = 0; i < V; i++) if (w[i] >= c) s.sel[n++] = w[i];
+      if (LaneSum(s.sel.data(), n, c) >= need || c <= thr) break;
       cut = cut > 0x1p-60 ? cut * 0x1p-10 : 0;
     }
     std::sort(s.sel.begin(), s.sel.begin() + n);
-    double cum = 0, nucleus = n > 0 ? s.sel[0] : 0;
+    double cum = 0;
+    double nucleus = n > 0 ? s.sel[0] : 0;
     for (int64_t i = n - 1; i >= 0; i--) {
       cum += s.sel[i];
       if (cum >= need) { nucleus = s.sel[i]; break; }
@@ -151,35 +150,23 @@ bool DrawRow(const float* row, int64_t V, const TokenPolicy& p, double u, Scratc
   int64_t top = 0;
   while (row[top] != mx) top++;  // the first maximum, as torch.argmax
   const double T = p.temperature > 0 ? p.temperature : 1, dmx = mx;
-  double* w = s.w.data();
-  if (T == 1) {  // x / 1 is x: the same weights without a division
-#pragma omp simd
-    for (int64_t i = 0; i < V; i++) w[i] = ExpD((double)row[i] - dmx);
-  } else {
-#pragma omp simd
-    for (int64_t i = 0; i < V; i++) w[i] = ExpD(((double)row[i] - dmx) / T);
-  }
-  double total = 0;
-  for (int64_t i = 0; i < V; i++) total += w[i];  // in order: the same rounding as the reference
+  float* w = s.w.data();
+  double sums[2];
+  const double total = FillWeights(row, V, mx, 1.0 / T, w, sums);
   const double lz = LogD(total);
-  if (entropy || certainty) {
-    // the row's entropy and self-certainty at T (the label-free rewards; kernel.ts): log p_i = (l_i − max)/T − lz,
-    // H = lz − Σ w_i (l_i − max) / (T Σ w); logsumexp(z) − mean(z) − log V = lz + (max − mean l) / T − log V
-    double sumL = 0, sumWD = 0;
-    for (int64_t i = 0; i < V; i++) { const double d = (double)row[i] - dmx; sumL += (double)row[i]; sumWD += w[i] * d; }
-    if (entropy) *entropy = lz - sumWD / (T * total);
-    if (certainty) *certainty = lz + (dmx - sumL / (double)V) / T - std::log((double)V);
-  }
+  // the row's entropy and self-certainty at T (the label-free rewards; kernel.ts): log p_i = (l_i − max)/T − lz,
+  // H = lz − Σ w_i (l_i − max) / (T Σ w); logsumexp(z) − mean(z) − log V = lz + (max − mean l) / T − log V
+  if (entropy) *entropy = lz - sums[1] / (T * total);
+  if (certainty) *certainty = lz + (dmx - sums[0] / (double)V) / T - LogD((double)V);
   if (p.temperature == 0) { *token = (int32_t)top; *logprob = -lz; return true; }
-  const double thr = KeepThreshold(row, mx, T, w, total, p, V, s);
-  double mass = total;
-  if (thr > 0) { mass = 0; for (int64_t i = 0; i < V; i++) if (w[i] >= thr) mass += w[i]; }
+  const double thr = KeepThreshold(w, total, p, V, s);
+  const double mass = thr > 0 ? LaneSum(w, V, thr) : total;
   // inverse CDF in vocabulary order over the kept tokens
   const double target = u * mass;
   double cum = 0;
   int64_t pick = -1;
   for (int64_t i = 0; i < V; i++) {
-    const double x = w[i];
+    const float x = w[i];
     if (x >= thr && x > 0) { cum += x; pick = i; if (cum > target) break; }
   }
   *token = (int32_t)pick;

@@ -63,7 +63,8 @@ export const RolloutConfig = z.strictObject({
   min_p: sampling('minP').default(0).describe('min-p sampling; 0 = off [vLLM default]'),
   max_response_len: posInt().default(3072).describe('response tokens at most; longer ones are truncated [TTRL.md]'),
   engine: RolloutEngineConfig.prefault({}).describe('where responses are sampled: in process, or on inference servers (vLLM, SGLang, ttrl serve) [ttrl; verl rollout servers]'),
-  adaptive_votes: z.boolean().default(false).describe('draw votes in waves of 8 and stop a prompt once more votes cannot change its update, or a full wave is unanimous (src/rl/vote-stop.ts); false = all n_votes, as the paper [ttrl, not in the paper]'),
+  adaptive_votes: z.boolean().default(false).describe('draw votes in waves of rollout.vote_wave and stop a prompt once more votes cannot change its update, or a full wave is unanimous (src/rl/vote-stop.ts); false = all n_votes, as the paper [ttrl, not in the paper]'),
+  vote_wave: posInt().default(8).describe('adaptive_votes: votes drawn per prompt and round; a prompt whose first wave is unanimous stops there [ttrl, not in the paper]'),
 });
 
 export const RewardConfig = z.strictObject({

@@ -48,6 +48,8 @@ export interface RunPlan {
     select: 'first' | 'random';
     /** Draw votes in waves and stop a prompt early (src/rl/vote-stop.ts); false = all nVotes. */
     adaptiveVotes: boolean;
+    /** Votes drawn per prompt and round with adaptiveVotes (≤ nVotes). */
+    voteWave: number;
     sampling: SamplingParams;
     /** Inference servers that sample instead of the policy (rollout.engine kind openai), or null: in process. */
     remote: RemoteSettings | null;
@@ -141,7 +143,7 @@ export function buildRunPlan(cfg: TrainConfig, eos: { tok: { eosIds: readonly nu
     data: { perStep: cfg.data.prompts_per_step, shuffle: cfg.data.shuffle, dropLast: cfg.data.drop_last, episodes: cfg.run.episodes },
     steps: { perEpoch, total, last: Math.min(total, maxSteps) },
     rollout: {
-      nVotes: r.n_votes, nTrain: r.n_train, select: r.train_select, adaptiveVotes: r.adaptive_votes,
+      nVotes: r.n_votes, nTrain: r.n_train, select: r.train_select, adaptiveVotes: r.adaptive_votes, voteWave: Math.min(r.vote_wave, r.n_votes),
       sampling: resolveSampling({
         temperature: r.temperature, topP: r.top_p, topK: r.top_k, minP: r.min_p, maxNewTokens: r.max_response_len, eosIds,
       }, 'rollout'),

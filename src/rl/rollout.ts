@@ -60,9 +60,6 @@ export function rolloutSeed(plan: RunPlan, step: number): number {
   return deriveSeed(plan.seed, step);
 }
 
-/** Votes drawn per prompt and round with adaptive voting. */
-export const VOTE_WAVE = 8;
-
 /**
  * The rollout of one step: plan.rollout.nVotes responses for each prompt index in `indices`, or with
  * adaptive voting as many as each prompt needs (responses[p].length ≤ nVotes; its first ones, so every
@@ -70,11 +67,11 @@ export const VOTE_WAVE = 8;
  */
 export async function rollout(engine: RolloutEngine, promptIds: readonly number[][], indices: readonly number[], plan: RunPlan,
                               step: number, hooks: RolloutHooks = {}): Promise<Response[][] | null> {
-  const { nVotes, sampling, adaptiveVotes } = plan.rollout, seed = rolloutSeed(plan, step);
+  const { nVotes, sampling, adaptiveVotes, voteWave: wave } = plan.rollout, seed = rolloutSeed(plan, step);
   if (!adaptiveVotes) {
     return engine.generate(indices.map((i) => ({ ids: promptIds[i]!, n: nVotes, key: i })), sampling, seed, hooks);
   }
-  const wave = Math.min(VOTE_WAVE, nVotes), out: Response[][] = indices.map(() => []);
+  const out: Response[][] = indices.map(() => []);
   // the update keeps these leading responses: a prompt is drawn at least that far before it may stop as decided
   const mustDraw = indices.map((i) => Math.max(0, ...keptIndices(plan, step, i).map((j) => j + 1)));
   let open = indices.map((_, p) => p), before = 0;

@@ -1,12 +1,14 @@
 // Drawing one token from one logits row: temperature, top-k, top-p, min-p, inverse-CDF with one uniform.
 // This is the reference: the sampler draws through Backend.sampleRows (native/cpu/sample.cc), which must
-// return the same token and log-prob bit for bit (test/sample/native.test.ts).
+// return the same token and log-prob bit for bit (test/sample/native.test.ts). So that the native kernel can
+// vectorize, the weights are float32 (expF, the CPU kernels' exp repeated op for op) and every sum over the
+// vocabulary runs in double in 8 lanes (laneSum's order); the draw's running sum stays in vocabulary order.
 //
 // V = vocabulary size. Everything here is a pure function of (row, policy, u) plus reusable scratch, so a
 // sample's tokens depend only on its logits and its own random stream, never on the rest of the batch.
 //
 // The policy, in Hugging Face's warper order (temperature → top-k → top-p → min-p), on the weights
-// w_i = exp((l_i − max l) / T), so the most probable token has w = 1 exactly:
+// w_i = expF(fl32((l_i − max l) · (1/T))), so the most probable token has w = 1 exactly:
 //   top-k  keeps w_i ≥ the k-th largest weight (ties at the boundary are all kept, as HF's TopK does);
 //   top-p  keeps, among the top-k survivors in decreasing order, every token whose preceding mass is below
 //          topP × the survivors' mass: the smallest head with mass ≥ topP (HF's TopP; exact ties at the
@@ -23,6 +25,40 @@
 // The same pass yields the row's entropy and self-certainty at that temperature (the label-free rewards'
 // per-token inputs, as verl computes them on logits / T): two more sums in the loop that already takes exp.
 import type { TokenPolicy } from './params.js';
+
+const f32 = Math.fround;
+const EXP_LO = f32(-87.3365448), EXP_HI = f32(88.3762626), LOG2E = f32(1.44269504088896341);
+const LN2_HI = f32(0.693359375), LN2_LO = f32(2.12194440e-4), ROUND = 12582912;  // 1.5·2^23
+const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1].map(f32);
+
+/**
+ * e^x for a float32 x, rounded exactly as native/cpu/math.h's ExpF without fused multiply-adds (every float
+ * operation is a double operation then fround: exact for + − ×, since double holds 2·24 + 2 bits). Relative
+ * error ≤ 2 ulp; 0 below −87.34.
+ */
+export function expF(x: number): number {
+  let xc = x < EXP_LO ? EXP_LO : x;
+  xc = xc > EXP_HI ? EXP_HI : xc;
+  const n = f32(f32(f32(xc * LOG2E) + ROUND) - ROUND);
+  let r = f32(xc - f32(n * LN2_HI));
+  r = f32(r + f32(n * LN2_LO));
+  let y = EXP_POLY[0]!;
+  for (let k = 1; k < EXP_POLY.length; k++) y = f32(f32(y * r) + EXP_POLY[k]!);
+  y = f32(f32(f32(y * f32(r * r)) + r) + 1);
+  y = f32(y * 2 ** n);
+  return x < EXP_LO ? 0 : y;
+}
+
+const LANES = 8;
+/** Lanes of a vocabulary-wide sum combined in this fixed order (the native kernel's). */
+const combine = (a: Float64Array): number => ((a[0]! + a[1]!) + (a[2]! + a[3]!)) + ((a[4]! + a[5]!) + (a[6]! + a[7]!));
+
+/** Σ w[i] over i < n with w[i] ≥ c, in 8 lanes: lane j adds the i ≡ j (mod 8) in order, then combine. */
+export function laneSum(w: Float64Array, n: number, c: number): number {
+  const acc = new Float64Array(LANES);
+  for (let i = 0; i < n; i++) acc[i & 7]! += w[i]! >= c ? w[i]! : 0;
+  return combine(acc);
+}
 
 /** Reusable per-sampler buffers: (V) weights and (V) values for selection / sorting. */
 export class KernelScratch {
@@ -89,20 +125,21 @@ export function tokenDistribution(row: Float32Array, pol: TokenPolicy): Float64A
 }
 
 /**
- * w[i] = exp((row[i] − mx) / T); returns Σ w (the softmax normaliser relative to the max). With `stats`,
- * also leaves Σ row[i] and Σ w[i]·(row[i] − mx) there (for the entropy and self-certainty).
+ * w[i] = expF(fl32((row[i] − mx) · (1/T))); returns Σ w (the softmax normaliser relative to the max). With
+ * `stats`, also leaves Σ row[i] and Σ w[i]·(row[i] − mx) there (for the entropy and self-certainty). All
+ * three sums in laneSum's order.
  */
 function fillWeights(row: Float32Array, mx: number, T: number, w: Float64Array, stats?: KernelScratch): number {
-  let total = 0, sumL = 0, sumWD = 0;
+  const invT = 1 / T, sw = new Float64Array(LANES), sl = new Float64Array(LANES), swd = new Float64Array(LANES);
   for (let i = 0; i < row.length; i++) {
-    const d = row[i]! - mx, e = Math.exp(d / T);
+    const d = row[i]! - mx, e = expF(f32(d * invT)), j = i & 7;  // d exact in double
     w[i] = e;
-    total += e;
-    sumL += row[i]!;
-    sumWD += e * d;
+    sw[j]! += e;
+    sl[j]! += row[i]!;
+    swd[j]! += e * d;
   }
-  if (stats) { stats.sumL = sumL; stats.sumWD = sumWD; }
-  return total;
+  if (stats) { stats.sumL = combine(sl); stats.sumWD = combine(swd); }
+  return combine(sw);
 }
 
 /**
@@ -115,8 +152,7 @@ export function keepThreshold(w: Float64Array, total: number, pol: TokenPolicy, 
   if (pol.topK > 0 && pol.topK < V) {
     sel.set(w);
     thr = kthLargestInPlace(sel, V, pol.topK);
-    mass = 0;
-    for (let i = 0; i < V; i++) if (w[i]! >= thr) mass += w[i]!;
+    mass = laneSum(w, V, thr);
   }
   if (pol.topP < 1) thr = Math.max(thr, nucleusThreshold(w, thr, pol.topP * mass, sel));
   if (pol.minP > 0) thr = Math.max(thr, pol.minP);
@@ -133,10 +169,9 @@ function nucleusThreshold(w: Float64Array, lo: number, need: number, sel: Float6
   let cut = 2 ** -10, n = 0;
   for (;;) {
     const c = Math.max(cut, lo);
-    let mass = 0;
     n = 0;
-    for (let i = 0; i < w.length; i++) if (w[i]! >= c) { sel[n++] = w[i]!; mass += w[i]!; }
-    if (mass >= need || c <= lo) break;
+    for (let i = 0; i < w.length; i++) if (w[i]! >= c) sel[n++] = w[i]!;
+    if (laneSum(sel, n, c) >= need || c <= lo) break;
     cut = cut > 2 ** -60 ? cut * 2 ** -10 : 0;
   }
   const cand = sel.subarray(0, n).sort();  // ascending (typed-array sort is numeric)
@@ -169,11 +204,9 @@ export function kthLargestInPlace(a: Float64Array, n: number, k: number): number
   return a[target]!;
 }
 
-/** Σ w[i] over w[i] ≥ thr. */
+/** Σ w[i] over w[i] ≥ thr, in laneSum's order. */
 function keptMass(w: Float64Array, thr: number): number {
-  let mass = 0;
-  for (let i = 0; i < w.length; i++) if (w[i]! >= thr) mass += w[i]!;
-  return mass;
+  return laneSum(w, w.length, thr);
 }
 
 /** First index i with w[i] ≥ thr (and w[i] > 0) whose cumulative weight exceeds u × mass (the kept mass). */
@@ -196,8 +229,7 @@ export interface TopLogprob { token: number; logprob: number }
 export function topLogprobs(row: Float32Array, temperature: number, k: number): TopLogprob[] {
   const T = temperature > 0 ? temperature : 1, V = row.length;
   const mx = row[argmaxRow(row)]!;
-  let total = 0;
-  for (let i = 0; i < V; i++) total += Math.exp((row[i]! - mx) / T);
+  const total = fillWeights(row, mx, T, new Float64Array(V));  // the normaliser drawToken's log-probs use
   const best: number[] = [];  // ids of the best so far, sorted by decreasing logit (insertion, k is small)
   for (let i = 0; i < V && k > 0; i++) {
     if (best.length === k && row[i]! <= row[best[k - 1]!]!) continue;

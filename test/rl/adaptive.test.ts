@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, parseConfig } from '../../src/rl/config-io.js';
 import { buildRunPlan } from '../../src/rl/plan.js';
-import { rollout, VOTE_WAVE, type Response, type RolloutEngine } from '../../src/rl/rollout.js';
+import { rollout, type Response, type RolloutEngine } from '../../src/rl/rollout.js';
 import { keptIndices } from '../../src/rl/learn.js';
 import { voteStopReason } from '../../src/rl/vote-stop.js';
 import { gradeGroup } from '../../src/grade/index.js';
@@ -29,13 +29,14 @@ const fakeEngine = (calls: number[][]): RolloutEngine => ({
 
 test('adaptive voting draws a prefix of the fixed rollout and stops each prompt at its first allowed wave', async () => {
   const keys = [0, 1, 2, 3, 4, 5, 6, 7];
-  for (const select of ['first', 'random']) {
+  for (const [select, wave] of [['first', 8], ['random', 8], ['first', 4]] as const) {
     const cfg = (adaptive: boolean) => loadConfig(null, ['model.path=m', 'data.path=AIME-TTT.json', 'rollout.n_votes=32', 'rollout.n_train=16',
-      `rollout.train_select=${select}`, `rollout.adaptive_votes=${adaptive}`, 'optim.mini_batch=16', 'optim.micro_batch=16']);
+      `rollout.train_select=${select}`, `rollout.adaptive_votes=${adaptive}`, `rollout.vote_wave=${wave}`, 'optim.mini_batch=16', 'optim.micro_batch=16']);
     const eos = { tok: { eosIds: [1] }, model: { eosIds: [] } };
     const promptIds = keys.map((k) => [k]);
     const fixed = (await rollout(fakeEngine([]), promptIds, keys, buildRunPlan(cfg(false), eos, 30), 3))!;
     const calls: number[][] = [], plan = buildRunPlan(cfg(true), eos, 30);
+    assert.equal(plan.rollout.voteWave, wave);
     const adaptive = (await rollout(fakeEngine(calls), promptIds, keys, plan, 3))!;
     let drawn = 0;
     keys.forEach((k, p) => {
@@ -44,14 +45,14 @@ test('adaptive voting draws a prefix of the fixed rollout and stops each prompt 
       assert.deepEqual(got, fixed[p]!.slice(0, n), `prompt ${k}: a prefix of the fixed rollout`);
       const classes = gradeGroup(fixed[p]!.map((r) => r.text)).classOf;
       const mustDraw = Math.max(...keptIndices(plan, 3, k)) + 1;
-      const reasonAt = (m: number) => voteStopReason(classes.slice(0, m), 32, mustDraw, VOTE_WAVE);
-      for (let m = VOTE_WAVE; m < n; m += VOTE_WAVE) assert.equal(reasonAt(m), null, `prompt ${k} could stop at ${m}`);
+      const reasonAt = (m: number) => voteStopReason(classes.slice(0, m), 32, mustDraw, plan.rollout.voteWave);
+      for (let m = plan.rollout.voteWave; m < n; m += plan.rollout.voteWave) assert.equal(reasonAt(m), null, `prompt ${k} could stop at ${m}`);
       assert.ok(n === 32 || reasonAt(n) !== null, `prompt ${k} stopped at ${n} without a reason`);
-      assert.equal(n % VOTE_WAVE, 0);
+      assert.equal(n % plan.rollout.voteWave, 0);
     });
     assert.equal(calls[0]!.length, keys.length);
     assert.ok(drawn < keys.length * 32, `${select}: drew ${drawn} of ${keys.length * 32}`);
-    assert.ok(adaptive[0]!.length === VOTE_WAVE, 'the unanimous prompt stops after one wave');
+    assert.ok(adaptive[0]!.length === plan.rollout.voteWave, 'the unanimous prompt stops after one wave');
   }
 });
 

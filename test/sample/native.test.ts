@@ -1,5 +1,5 @@
 // Backend.sampleRows (the native sampler) against src/sample/kernel.ts's drawToken, draw for draw: the same
-// uniform must give the same token and the same log-prob on every row and policy.
+// uniform must give the same token, log-prob, entropy and self-certainty on every row and policy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { drawToken, KernelScratch } from '../../src/sample/kernel.js';
@@ -25,7 +25,9 @@ function rowsOf(V: number, B: number, seed: number): Float32Array {
   return out;
 }
 
-function draws(B: number): Draws { return { tokens: new Int32Array(B), logprobs: new Float64Array(B) }; }
+function draws(B: number): Draws {
+  return { tokens: new Int32Array(B), logprobs: new Float64Array(B), entropies: new Float64Array(B), certainties: new Float64Array(B) };
+}
 
 /** Every row of `logits` with several uniforms per row, through be.sampleRows and through drawToken. */
 function compare(be: Backend, V: number, B: number, seed: number, usPerRow: number): number {
@@ -42,6 +44,8 @@ function compare(be: Backend, V: number, B: number, seed: number, usPerRow: numb
         const where = `V=${V} row ${b} ${JSON.stringify(pol)} u=${u[b]}`;
         assert.equal(out.tokens[b], want.token, where);
         assert.equal(out.logprobs[b], want.logprob, where);
+        assert.equal(out.entropies![b], want.entropy, where);
+        assert.equal(out.certainties![b], want.certainty, where);
         n++;
       }
     }
