@@ -77,7 +77,7 @@ double LaneSum(const float* w, int64_t n, double c) {
 #pragma omp simd
     for (int j = 0; j < kLanes; j++) acc[j] += w[i + j] >= c ? (double)w[i + j] : 0.0;
   }
-  for (; i < n; i++) acc[i % kLanes] += w[i] >= c ? (double)w[i] : 0.0;
+  for (int j = 0; j < kLanes && i + j < n; j++) acc[j] += w[i + j] >= c ? (double)w[i + j] : 0.0;
   return Combine(acc);
 }
 
@@ -98,7 +98,7 @@ double FillWeights(const float* row, int64_t V, float mx, double invT, float* w,
 #pragma omp simd
     for (int j = 0; j < kLanes; j++) one(i + j, j);
   }
-  for (; i < V; i++) one(i, (int)(i % kLanes));
+  for (int j = 0; j < kLanes && i + j < V; j++) one(i + j, j);
   sums[0] = Combine(sl);
   sums[1] = Combine(swd);
   return Combine(sw);
@@ -139,6 +139,29 @@ double KeepThreshold(const float* w, double total, const TokenPolicy& p, int64_t
   return thr;
 }
 
+// The first kept token (w ≥ thr, w > 0) in vocabulary order whose cumulative weight exceeds target, kernel.ts's
+// inverseCdf: the running sum goes block by block (8 tokens, each block's kept weights summed as in Combine),
+// then token by token inside the block it crosses; 8× fewer dependent additions than token by token.
+int64_t InverseCdf(const float* w, int64_t V, double thr, double target) {
+  double cum = 0;
+  int64_t i = 0;
+  for (; i + kLanes <= V; i += kLanes) {
+    double k[kLanes];
+#pragma omp simd
+    for (int j = 0; j < kLanes; j++) k[j] = w[i + j] >= thr && w[i + j] > 0 ? (double)w[i + j] : 0.0;
+    const double block = Combine(k);
+    if (cum + block > target) break;
+    cum += block;
+  }
+  int64_t last = -1;  // the block (or tail) that crosses; rounding may leave it a hair short: its last kept token
+  for (const int64_t end = std::min(i + kLanes, V); i < end; i++) {
+    const float x = w[i];
+    if (x >= thr && x > 0) { cum += x; last = i; if (cum > target) return i; }
+  }
+  for (int64_t j = V - 1; last < 0 && j >= 0; j--) if (w[j] >= thr && w[j] > 0) last = j;  // u·mass rounded up
+  return last;
+}
+
 // One row: returns false when its maximum is not finite (or it holds a NaN).
 bool DrawRow(const float* row, int64_t V, const TokenPolicy& p, double u, Scratch& s, int32_t* token,
              double* logprob, double* entropy, double* certainty) {
@@ -147,8 +170,6 @@ bool DrawRow(const float* row, int64_t V, const TokenPolicy& p, double u, Scratc
 #pragma omp simd reduction(max : mx) reduction(|| : nan)
   for (int64_t i = 0; i < V; i++) { mx = row[i] > mx ? row[i] : mx; nan = nan || row[i] != row[i]; }
   if (nan || !std::isfinite(mx)) return false;
-  int64_t top = 0;
-  while (row[top] != mx) top++;  // the first maximum, as torch.argmax
   const double T = p.temperature > 0 ? p.temperature : 1, dmx = mx;
   float* w = s.w.data();
   double sums[2];
@@ -158,17 +179,16 @@ bool DrawRow(const float* row, int64_t V, const TokenPolicy& p, double u, Scratc
   // H = lz − Σ w_i (l_i − max) / (T Σ w); logsumexp(z) − mean(z) − log V = lz + (max − mean l) / T − log V
   if (entropy) *entropy = lz - sums[1] / (T * total);
   if (certainty) *certainty = lz + (dmx - sums[0] / (double)V) / T - LogD((double)V);
-  if (p.temperature == 0) { *token = (int32_t)top; *logprob = -lz; return true; }
+  if (p.temperature == 0) {
+    int64_t top = 0;
+    while (row[top] != mx) top++;  // the first maximum, as torch.argmax
+    *token = (int32_t)top;
+    *logprob = -lz;
+    return true;
+  }
   const double thr = KeepThreshold(w, total, p, V, s);
   const double mass = thr > 0 ? LaneSum(w, V, thr) : total;
-  // inverse CDF in vocabulary order over the kept tokens
-  const double target = u * mass;
-  double cum = 0;
-  int64_t pick = -1;
-  for (int64_t i = 0; i < V; i++) {
-    const float x = w[i];
-    if (x >= thr && x > 0) { cum += x; pick = i; if (cum > target) break; }
-  }
+  const int64_t pick = InverseCdf(w, V, thr, u * mass);
   *token = (int32_t)pick;
   *logprob = ((double)row[pick] - dmx) / T - lz;
   return true;

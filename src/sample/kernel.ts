@@ -2,7 +2,7 @@
 // This is the reference: the sampler draws through Backend.sampleRows (native/cpu/sample.cc), which must
 // return the same token and log-prob bit for bit (test/sample/native.test.ts). So that the native kernel can
 // vectorize, the weights are float32 (expF, the CPU kernels' exp repeated op for op) and every sum over the
-// vocabulary runs in double in 8 lanes (laneSum's order); the draw's running sum stays in vocabulary order.
+// vocabulary runs in double in 8 lanes (laneSum's order); the draw's running sum goes by blocks of 8 tokens.
 //
 // V = vocabulary size. Everything here is a pure function of (row, policy, u) plus reusable scratch, so a
 // sample's tokens depend only on its logits and its own random stream, never on the rest of the batch.
@@ -209,15 +209,27 @@ function keptMass(w: Float64Array, thr: number): number {
   return laneSum(w, w.length, thr);
 }
 
-/** First index i with w[i] ≥ thr (and w[i] > 0) whose cumulative weight exceeds u × mass (the kept mass). */
+/**
+ * First index i with w[i] ≥ thr (and w[i] > 0) whose cumulative weight exceeds u × mass (the kept mass). The
+ * running sum adds whole blocks of 8 tokens (each block's kept weights in combine's order) while the sum stays
+ * ≤ the target, then token by token inside the block that crosses it (the native kernel's order).
+ */
 function inverseCdf(w: Float64Array, thr: number, mass: number, u: number): number {
-  const target = u * mass;
-  let cum = 0, last = -1;
-  for (let i = 0; i < w.length; i++) {
+  const target = u * mass, V = w.length, k = new Float64Array(LANES);
+  let cum = 0, i = 0;
+  for (; i + LANES <= V; i += LANES) {
+    for (let j = 0; j < LANES; j++) { const x = w[i + j]!; k[j] = x >= thr && x > 0 ? x : 0; }
+    const block = combine(k);
+    if (cum + block > target) break;
+    cum += block;
+  }
+  let last = -1;  // the block (or tail) that crosses; rounding may leave it a hair short: its last kept token
+  for (const end = Math.min(i + LANES, V); i < end; i++) {
     const x = w[i]!;
     if (x >= thr && x > 0) { cum += x; last = i; if (cum > target) return i; }
   }
-  return last;  // u·mass rounded up to the full sum: the last kept token
+  for (let j = V - 1; last < 0 && j >= 0; j--) if (w[j]! >= thr && w[j]! > 0) last = j;  // u·mass rounded up
+  return last;
 }
 
 export interface TopLogprob { token: number; logprob: number }
