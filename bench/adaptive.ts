@@ -1,7 +1,7 @@
 // Adaptive voting against fixed voting on the demo task: the demo's TTRL run (src/demo: shipped base, test
 // split, preset settings) with rollout.adaptive_votes false then true, per seed. Prints the rollout tokens
 // drawn, label accuracy (all steps, and the last epoch as the demo reports it), final pass@1 / maj@k and
-// greedy accuracy, and the wall time of each run.
+// greedy accuracy, and the wall time of each run (fp32, as `ttrl demo`).
 //
 //   node dist/bench/adaptive.js [--quick] [--seeds 1,2] [--wave 8] [--out DIR]
 import fs from 'node:fs';
@@ -31,7 +31,7 @@ async function runOnce(out: string, seed: number, adaptive: boolean, quick: bool
   const data = path.join(dir, 'test.json');
   fs.writeFileSync(data, JSON.stringify(problems.map((p) => ({ id: p.id, prompt: p.prompt, answer: p.answer, level: p.level }))));
   const runDir = path.join(dir, 'ttrl');
-  const cfg = demoTrainConfig('ttrl', { model: base, data, runDir }, preset, seed, { 'rollout.adaptive_votes': adaptive, 'rollout.vote_wave': wave });
+  const cfg = demoTrainConfig('ttrl', { model: base, data, runDir }, preset, seed, { 'rollout.adaptive_votes': adaptive, 'rollout.vote_wave': wave, 'model.precision': 'fp32' });  // as ttrl demo runs
   const t0 = performance.now();
   const r = await train(cfg, { out: runDir, quiet: true, report: false });
   const steps = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim())
