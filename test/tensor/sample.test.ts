@@ -58,6 +58,9 @@ function probes(dist: number[], rng: Rng): [number, number][] {
   return [[0, dist.findIndex((p) => p > 0)], ...pick.map((j): [number, number] => [at[j]! + dist[j]! / 2, j])];
 }
 
+/** The largest |device − CPU| / tolerance seen, for the tests' diagnostics. */
+let worst = 0;
+
 /** Compares `be` with the CPU on every row of `host` for `pol`, `rounds` probes a row; returns draws compared. */
 function compare(be: Backend, host: Float32Array, V: number, B: number, pol: TokenPolicy, rounds: number, rng: Rng): number {
   const rowProbes = Array.from({ length: B }, (_, b) => probes(naiveDistribution(host.subarray(b * V, (b + 1) * V), pol), rng));
@@ -72,6 +75,7 @@ function compare(be: Backend, host: Float32Array, V: number, B: number, pol: Tok
       const row = host.subarray(b * V, (b + 1) * V), T = pol.temperature || 1;
       const meanAbs = row.reduce((a, x) => a + Math.abs(x), 0) / V;
       const near = (what: string, g: number, w: number, scale: number): void => {
+        worst = Math.max(worst, Math.abs(g - w) / tolerance(V, scale));
         assert.ok(Math.abs(g - w) <= tolerance(V, scale), `${what}: ${where}: ${g} vs ${w} (tolerance ${tolerance(V, scale)})`);
       };
       near('log-prob', got.logprobs[b]!, want.logprobs[b]!, 1 + Math.abs(want.logprobs[b]!));
@@ -83,19 +87,23 @@ function compare(be: Backend, host: Float32Array, V: number, B: number, pol: Tok
 }
 
 for (const be of devices) {
-  test(`${be.name}: sampleRows draws the CPU's tokens mid-interval, log-prob / entropy / self-certainty within tolerance`, () => {
+  test(`${be.name}: sampleRows draws the CPU's tokens mid-interval, log-prob / entropy / self-certainty within tolerance`, (t) => {
     const rng = new Rng(17);
+    worst = 0;
     let n = 0;
     for (const V of [1, 2, 7, 300, 1000]) {
       const B = 10, host = makeRows(V, B, 40 + V);
       for (const pol of [...POLICIES, { temperature: 0.05, topP: 1, topK: 0, minP: 0 }]) n += compare(be, host, V, B, pol, 5, rng);
     }
     assert.ok(n >= 2500, `${n} draws compared`);
+    t.diagnostic(`${n} draws; largest |${be.name} − cpu| / tolerance ${worst.toExponential(2)}`);
   });
 
-  test(`${be.name}: sampleRows on a Qwen-sized vocabulary (V = 151936)`, () => {
+  test(`${be.name}: sampleRows on a Qwen-sized vocabulary (V = 151936)`, (t) => {
     const V = 151936, B = 2, host = makeRows(V, 5, 3).subarray(3 * V), rng = new Rng(5);
+    worst = 0;
     for (const pol of [POLICIES[1]!, POLICIES[6]!]) compare(be, host, V, B, pol, 2, rng);
+    t.diagnostic(`largest |${be.name} − cpu| / tolerance ${worst.toExponential(2)}`);
   });
 
   test(`${be.name}: top-k / top-p / min-p kept sets equal the brute force on rows with ties`, () => {
