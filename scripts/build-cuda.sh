@@ -39,7 +39,8 @@ if [ -z "$node_inc" ] || [ -z "$napi_inc" ]; then
   exit 0
 fi
 defs=(-DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -I"$node_inc" -I"$root/$napi_inc" -I"$napi_inc")
-kernels=(dense gemm transformer attention bf16)
+kernels=(dense gemm transformer attention bf16 sample)
+glue=(addon addon_sample cublas)  # host code: compiled by g++ in both builds
 src=$root/native/cuda
 obj=$root/build/cuda
 
@@ -58,8 +59,8 @@ run_jobs() {
 build_emu() {
   local t0=$SECONDS cmds=() objs=()
   local cxx=(g++ -std=c++17 -O2 -fPIC -ffp-contract=off -DTTRL_CUDA_EMU "${defs[@]}")
-  for k in "${kernels[@]}" addon cublas; do
-    local f=$src/$k.cu; [ "$k" = addon ] || [ "$k" = cublas ] && f=$src/$k.cc
+  for k in "${kernels[@]}" "${glue[@]}"; do
+    local f=$src/$k.cu; [ -f "$src/$k.cc" ] && f=$src/$k.cc
     cmds+=("${cxx[*]} -x c++ -c $f -o $obj/emu-$k.o")
     objs+=("$obj/emu-$k.o")
   done
@@ -91,7 +92,7 @@ build_gpu() {
   for d in "${CUDA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$nvcc")")")" /usr/local/cuda; do
     if [ -n "$d" ] && [ -f "$d/include/cuda_runtime.h" ]; then cuda_inc=$d/include; break; fi
   done
-  for k in addon cublas; do
+  for k in "${glue[@]}"; do
     cmds+=("g++ -std=c++17 -O2 -fPIC ${defs[*]} -I$cuda_inc -c $src/$k.cc -o $obj/gpu-$k.o")
     objs+=("$obj/gpu-$k.o")
   done

@@ -21,18 +21,21 @@
 #endif
 #include "kernels.h"
 #include "cublas.h"
+#include "glue.h"
+
+namespace ttrl_cuda {
 
 namespace {
-
-using namespace ttrl_cuda;
-
 bool syncEachCall = false;
+}
 
 void Check(const Napi::Env& env, const char* what) {
   cudaError_t e = cudaGetLastError();
   if (e == cudaSuccess && syncEachCall) e = cudaDeviceSynchronize();
   if (e != cudaSuccess) throw Napi::Error::New(env, std::string("CUDA ") + what + ": " + cudaGetErrorString(e));
 }
+
+namespace {
 
 float* P(const Napi::Value& v) { return reinterpret_cast<float*>((uintptr_t)v.As<Napi::Number>().Int64Value()); }
 float* PorNull(const Napi::Value& v) { return v.IsNull() ? nullptr : P(v); }
@@ -53,6 +56,8 @@ size_t scratchCap = 0;
 // bf16 products: the operands converted for the call (bf16 for cuBLAS, rounded fp32 for the built-in GEMM)
 struct Scratch { void* p = nullptr; size_t bytes = 0; };
 Scratch opScratch[2];
+
+}  // namespace
 
 void* DevAlloc(const Napi::Env& env, size_t bytes) {
   void* p = nullptr;
@@ -83,6 +88,8 @@ const void* Stage(const Napi::Env& env, const void* src, size_t bytes) {
   ring.used += need;
   return d;
 }
+
+namespace {
 
 const int32_t* Ints(const Napi::Env& env, const Napi::Value& v) {
   Napi::Int32Array a = v.As<Napi::Int32Array>();
@@ -361,6 +368,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
     {"fromBf16", FromBf16}, {"embeddingBf16", EmbeddingBf16}, {"gemmBf16", GemmBf16},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+  RegisterSample(env, exports);
 #ifdef TTRL_CUDA_EMU
   exports.Set("emulated", Napi::Boolean::New(env, true));
 #else
@@ -371,4 +379,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
 
 }  // namespace
 
-NODE_API_MODULE(ttrl_cuda, InitModule)
+}  // namespace ttrl_cuda
+
+namespace {
+Napi::Object RegisterModule(Napi::Env env, Napi::Object exports) { return ttrl_cuda::InitModule(env, exports); }
+}  // namespace
+
+NODE_API_MODULE(ttrl_cuda, RegisterModule)

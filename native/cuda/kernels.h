@@ -1,7 +1,7 @@
-// The host-side entry points of the CUDA kernels (dense.cu, gemm.cu, transformer.cu, attention.cu). Every
-// pointer is a device pointer (ints too: the addon stages host ints to the device first); every call
-// enqueues work on the default stream and returns without waiting, except sumSquares, which returns a
-// number. The contracts (written vs accumulated, shapes) are those of src/tensor/backend.ts.
+// The host-side entry points of the CUDA kernels (dense.cu, gemm.cu, transformer.cu, attention.cu,
+// sample.cu). Every pointer is a device pointer (ints too: the addon stages host ints to the device first);
+// every call enqueues work on the default stream and returns without waiting, except sumSquares, which
+// returns a number. The contracts (written vs accumulated, shapes) are those of src/tensor/backend.ts.
 //
 // B=batch, T=query tokens, S=key slots, H=query heads, G=KV heads, D=head dim, M=rows, N/C=cols, K=inner,
 // V=vocab.
@@ -65,5 +65,14 @@ void attention(float* out, float* lse, const AttnDev& a);
 /** `dt` is device scratch of B·H·T floats (Σ_d dout·out per query). */
 void attentionBackward(float* dq, float* dk, float* dv, const float* dout, const float* out, const float* lse,
                        const AttnDev& a, float* dt);
+
+// ---- sample.cu ------------------------------------------------------------------------------------------
+/** A token policy (src/tensor/backend.ts TokenPolicy): temperature 0 = greedy; topP 1, topK 0, minP 0 = off. */
+struct SamplePolicy { double temperature, topP, minP; int64_t topK; };
+/** One row's draw; bad = 1 (the rest unset) when the row's maximum is not finite or it holds a NaN. */
+struct SampleOut { double logprob, entropy, certainty; int32_t token, bad; };
+/** out(B): one token per row b from logits row rows ? rows[b] : b of logits (·, V) with uniform u[b]. */
+void sampleRows(SampleOut* out, const float* logits, int64_t V, const int32_t* rows, int64_t B, const double* u,
+                SamplePolicy p);
 
 }  // namespace ttrl_cuda

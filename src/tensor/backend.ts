@@ -136,8 +136,9 @@ export interface Backend {
 
   // ---- sampling -----------------------------------------------------------------------------------
   /** One token per row b < B, drawn from logits row rows[b] (default b) of logits (·,V) with uniform u[b]
-   *  in [0, 1), exactly as src/sample/kernel.ts's drawToken; throws a RangeError on a row whose maximum is
-   *  not finite or that holds a NaN. */
+   *  in [0, 1), as src/sample/kernel.ts's drawToken (the CPU bit for bit; the CUDA backend on the device,
+   *  within rounding: docs/cuda.md); throws a RangeError on a row whose maximum is not finite or that holds
+   *  a NaN. */
   sampleRows(logits: Buf, V: number, B: number, rows: Ints | null, policy: TokenPolicy, u: Float64Array, out: Draws): void;
 
   // ---- optimizer -----------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AttentionArgs, Backend, Buf, DType, Draws, Ints, Precision, TokenPolicy } from './backend.js';
-import { cpu } from './cpu.js';
 import { TtrlError } from '../util/errors.js';
 
 class CudaBuf implements Buf {
@@ -255,11 +254,14 @@ export class CudaBackend implements Backend {
   }
 
   // ---- sampling ---------------------------------------------------------------------------------------
-  /** On the host for now: the rows are copied down (as reading the logits did before) and drawn by the CPU
-   *  addon's kernel, so both backends give the same tokens. */
+  /** On the device (native/cuda/sample.cu): one block per row; only the B draws come back to the host.
+   *  The same rules as the CPU's kernel, within rounding (docs/cuda.md). */
   sampleRows(logits: Buf, V: number, B: number, rows: Ints | null, p: TokenPolicy, u: Float64Array, out: Draws): void {
-    const host = cpu();
-    host.sampleRows(host.fromHost(this.read(logits)), V, B, rows, p, u, out);
+    checkSampleArgs(logits.n, V, B, rows, u, out);
+    const stats = out.entropies && out.certainties ? [out.entropies, out.certainties] : [null, null];
+    const bad = this.nat.sampleRows!(dev(logits), V, rows, B, p.temperature, p.topP, p.topK, p.minP, u, out.tokens,
+      out.logprobs, ...stats) as number;
+    if (bad >= 0) throw new RangeError(`logits row ${rows ? rows[bad] : bad} has a non-finite maximum or a NaN`);
   }
 
   // ---- optimizer --------------------------------------------------------------------------------------
@@ -278,6 +280,21 @@ export function checkIds(what: string, ids: Ints, M: number, hi: number, allowNe
   for (let m = 0; m < M; m++) {
     const id = ids[m]!;
     if ((id < 0 && !allowNegative) || id >= hi) throw new RangeError(`${what}: id ${id} at row ${m} is outside [0, ${hi})`);
+  }
+}
+
+/** sampleRows's arguments, with native/cpu/sample.cc's messages (the kernel trusts them: rows index memory). */
+function checkSampleArgs(R: number, V: number, B: number, rows: Ints | null, u: Float64Array, out: Draws): void {
+  const fail = (msg: string): never => { throw new RangeError(`sampleRows: ${msg}`); };
+  if (V <= 0 || R % V !== 0) fail(`logits length ${R} is not a multiple of V = ${V}`);
+  if (u.length < B || out.tokens.length < B || out.logprobs.length < B) fail(`u, tokens and logprobs need ${B} entries`);
+  if (rows && rows.length < B) fail('rows has fewer than B entries');
+  if (out.entropies && out.certainties && (out.entropies.length < B || out.certainties.length < B)) {
+    fail(`entropies and certainties need ${B} entries`);
+  }
+  for (let b = 0; b < B; b++) {
+    const r = rows ? rows[b]! : b;
+    if (r < 0 || r >= R / V) fail(`row ${r} outside the ${R / V} logits rows`);
   }
 }
 

@@ -6,7 +6,6 @@ import { drawToken, KernelScratch } from '../../src/sample/kernel.js';
 import type { TokenPolicy } from '../../src/sample/params.js';
 import type { Backend, Draws } from '../../src/tensor/backend.js';
 import { cpu } from '../../src/tensor/cpu.js';
-import { CudaBackend, cudaAddonPath } from '../../src/tensor/cuda.js';
 import { Rng } from '../../src/util/rng.js';
 import { POLICIES as SHARED_POLICIES } from './oracle.js';
 
@@ -73,7 +72,5 @@ test('sampleRows: rows picks the logits row of each draw; a NaN or an all -Infin
   assert.throws(() => be.sampleRows(be.fromHost(inf), V, 1, null, pol, u, out), /non-finite maximum/);
 });
 
-const emu = cudaAddonPath('emulator') ? new CudaBackend({ addon: 'emulator' }) : null;
-test('CudaBackend.sampleRows (emulated addon) equals drawToken draw for draw', { skip: emu ? false : 'build/Release/ttrl_cuda_emu.node not built' }, () => {
-  assert.ok(compare(emu!, 300, 6, 4, 3) > 100);
-});
+// The device samplers (the CUDA backend, emulated here) are compared with this one in test/tensor/sample.test.ts:
+// they match it within rounding, not bit for bit.
