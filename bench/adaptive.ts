@@ -3,7 +3,7 @@
 // drawn, label accuracy (all steps, and the last epoch as the demo reports it), final pass@1 / maj@k and
 // greedy accuracy, and the wall time of each run (fp32, as `ttrl demo`).
 //
-//   node dist/bench/adaptive.js [--quick] [--seeds 1,2] [--wave 8] [--out DIR]
+//   node dist/bench/adaptive.js [--quick] [--seeds 1,2] [--wave 8] [--adaptive-only] [--out DIR]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,19 +46,19 @@ async function runOnce(out: string, seed: number, adaptive: boolean, quick: bool
   };
 }
 
-const { values: v } = parseArgs({ options: { quick: { type: 'boolean' }, seeds: { type: 'string' }, wave: { type: 'string' }, out: { type: 'string' } } });
+const { values: v } = parseArgs({ options: { quick: { type: 'boolean' }, seeds: { type: 'string' }, wave: { type: 'string' }, out: { type: 'string' }, 'adaptive-only': { type: 'boolean' } } });
 const seeds = (v.seeds ?? '1,2').split(',').map(Number), wave = Number(v.wave ?? 8);
 const out = v.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ttrl-adaptive-'));
 const runs: object[] = [];
 for (const seed of seeds) {
-  for (const adaptive of [false, true]) {
+  for (const adaptive of v['adaptive-only'] ? [true] : [false, true]) {
     process.stderr.write(`[adaptive] seed ${seed} adaptive=${adaptive}\n`);
     runs.push(await runOnce(out, seed, adaptive, Boolean(v.quick), wave));
     process.stderr.write(`[adaptive] ${JSON.stringify(runs[runs.length - 1])}\n`);
   }
 }
 type Run = { seed: number; adaptive: boolean; rolloutTokens: number };
-const saved = seeds.map((s) => {
+const saved = v['adaptive-only'] ? [] : seeds.map((s) => {
   const [f, a] = [false, true].map((ad) => (runs as Run[]).find((r) => r.seed === s && r.adaptive === ad)!);
   return { seed: s, tokensSaved: +(1 - a!.rolloutTokens / f!.rolloutTokens).toFixed(4) };
 });
