@@ -72,10 +72,10 @@ struct Ctx {
 };
 Ctx& Context() { thread_local Ctx ctx; return ctx; }
 
-Prim Make(Ctx& cx, int M, int N, int K, bool ta, bool tb, float alpha, float beta, std::string* impl) {
+Prim Make(Ctx& cx, dt in, int M, int N, int K, bool ta, bool tb, float alpha, float beta, std::string* impl) {
   Prim p;
-  p.a = dnnl::memory::desc({M, K}, dt::bf16, ta ? tag::ba : tag::ab);
-  p.b = dnnl::memory::desc({K, N}, dt::bf16, tb ? tag::ba : tag::ab);
+  p.a = dnnl::memory::desc({M, K}, in, ta ? tag::ba : tag::ab);
+  p.b = dnnl::memory::desc({K, N}, in, tb ? tag::ba : tag::ab);
   p.c = dnnl::memory::desc({M, N}, dt::f32, tag::ab);
   dnnl::primitive_attr attr;
   if (alpha != 1.f) attr.set_output_scales(0, {alpha});
@@ -95,6 +95,30 @@ Prim Make(Ctx& cx, int M, int N, int K, bool ta, bool tb, float alpha, float bet
   }
   return p;
 }
+
+// C = alpha·op(A)·op(B) + beta·C through a cached oneDNN matmul with operands of type `in`; false (nothing
+// done) where oneDNN would pick a slow generic implementation.
+bool Matmul(dt in, float* C, const void* A, const void* B, int M, int N, int K, bool ta, bool tb, float alpha,
+            float beta) {
+  Ctx& cx = Context();
+  uint32_t ab[2];  // alpha and beta by their bits: a printed float could round two scalars together
+  std::memcpy(&ab[0], &alpha, 4);
+  std::memcpy(&ab[1], &beta, 4);
+  const std::string key = std::to_string((int)in) + ',' + std::to_string(M) + ',' + std::to_string(N) + ',' +
+                          std::to_string(K) + ',' + (ta ? 'T' : 'N') + (tb ? 'T' : 'N') + ',' + std::to_string(ab[0]) +
+                          ',' + std::to_string(ab[1]);
+  auto it = cx.cache.find(key);
+  if (it == cx.cache.end()) {
+    if (cx.cache.size() >= 512) cx.cache.clear();  // many distinct shapes (varying lengths): start over
+    it = cx.cache.emplace(key, Make(cx, in, M, N, K, ta, tb, alpha, beta, nullptr)).first;
+  }
+  const Prim& p = it->second;
+  if (!p.fast) return false;
+  dnnl::memory am(p.a, cx.eng, const_cast<void*>(A)), bm(p.b, cx.eng, const_cast<void*>(B)), cm(p.c, cx.eng, C);
+  p.mm.execute(cx.str, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  cx.str.wait();
+  return true;
+}
 #endif
 
 }  // namespace
@@ -103,27 +127,18 @@ void gemmBf16(float* C, const uint16_t* A, const uint16_t* B, int M, int N, int 
               float beta) {
   if (M == 0 || N == 0 || K == 0) { gemm(C, nullptr, nullptr, M, N, K, ta, tb, alpha, beta); return; }
 #ifndef TTRL_NO_DNNL
-  Ctx& cx = Context();
-  uint32_t ab[2];  // alpha and beta by their bits: a printed float could round two scalars together
-  std::memcpy(&ab[0], &alpha, 4);
-  std::memcpy(&ab[1], &beta, 4);
-  const std::string key = std::to_string(M) + ',' + std::to_string(N) + ',' + std::to_string(K) + ',' +
-                          (ta ? 'T' : 'N') + (tb ? 'T' : 'N') + ',' + std::to_string(ab[0]) + ',' + std::to_string(ab[1]);
-  auto it = cx.cache.find(key);
-  if (it == cx.cache.end()) {
-    if (cx.cache.size() >= 512) cx.cache.clear();  // many distinct shapes (varying lengths): start over
-    it = cx.cache.emplace(key, Make(cx, M, N, K, ta, tb, alpha, beta, nullptr)).first;
-  }
-  const Prim& p = it->second;
-  if (p.fast) {
-    dnnl::memory am(p.a, cx.eng, const_cast<uint16_t*>(A)), bm(p.b, cx.eng, const_cast<uint16_t*>(B)),
-        cm(p.c, cx.eng, C);
-    p.mm.execute(cx.str, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
-    cx.str.wait();
-    return;
-  }
+  if (Matmul(dt::bf16, C, A, B, M, N, K, ta, tb, alpha, beta)) return;
 #endif
   GemmWidened(C, A, B, M, N, K, ta, tb, alpha, beta);
+}
+
+bool gemmF32Dnnl(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha,
+                 float beta) {
+#ifndef TTRL_NO_DNNL
+  return Matmul(dt::f32, C, A, B, M, N, K, ta, tb, alpha, beta);
+#else
+  return false;
+#endif
 }
 
 Bf16Info bf16Info() {
@@ -134,7 +149,7 @@ Bf16Info bf16Info() {
 #else
   const dnnl_version_t* v = dnnl_version();
   r.library = "oneDNN " + std::to_string(v->major) + '.' + std::to_string(v->minor) + '.' + std::to_string(v->patch);
-  Make(Context(), 256, 256, 256, false, true, 1.f, 0.f, &r.impl);
+  Make(Context(), dt::bf16, 256, 256, 256, false, true, 1.f, 0.f, &r.impl);
   r.matrixUnits = r.impl.find("amx") != std::string::npos;
   if (!Fast(r.impl)) r.reason = "oneDNN has no fast bf16 matmul on this CPU (it picks " + r.impl + ")";
   else if (!r.matrixUnits) r.reason = "no AMX on this CPU: oneDNN picks " + r.impl + ", not faster than fp32";

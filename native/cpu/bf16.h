@@ -18,6 +18,11 @@ void embeddingBf16(float* out, const uint16_t* table, const int32_t* ids, int64_
 void gemmBf16(float* C, const uint16_t* A, const uint16_t* B, int M, int N, int K, bool transA, bool transB,
               float alpha, float beta);
 
+/** The fp32 product through oneDNN's matmul (fp32 operands and sums, no down-conversion); false (nothing
+ *  done) without oneDNN or where it would pick a generic implementation. */
+bool gemmF32Dnnl(float* C, const float* A, const float* B, int M, int N, int K, bool transA, bool transB,
+                 float alpha, float beta);
+
 /** What runs the bf16 products here: the library, the implementation it picks for a typical product, whether
  *  that uses the CPU's matrix units, and, when bf16 is not the fast choice, why (else empty). */
 struct Bf16Info {

@@ -1,9 +1,10 @@
-// Matrix products (OpenBLAS), elementwise arithmetic and AdamW.
+// Matrix products (OpenBLAS; oneDNN for products of a few rows), elementwise arithmetic and AdamW.
 #include "math.h"  // first: its pragma must precede the standard headers
 #include <cblas.h>
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
+#include "bf16.h"
 #include "kernels.h"
 
 extern "C" void openblas_set_num_threads(int);
@@ -14,6 +15,9 @@ void setThreads(int n) {
   openblas_set_num_threads(n);
   omp_set_num_threads(n);
 }
+
+// Up to this many rows an fp32 product goes to oneDNN (measured: docs/DESIGN.md "fp32 products").
+constexpr int kDnnlF32MaxRows = 256;
 
 void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha, float beta) {
   if (M == 0 || N == 0) return;
@@ -29,6 +33,9 @@ void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta
     else cblas_sgemv(CblasRowMajor, CblasTrans, K, N, alpha, B, N, A, 1, beta, C, 1);
     return;
   }
+  // Products of a few rows (batched decoding, the LM head of a decode step) run 1.3-2.8× faster through
+  // oneDNN's fp32 matmul than through OpenBLAS here (docs/DESIGN.md); larger ones stay with OpenBLAS.
+  if (M <= kDnnlF32MaxRows && gemmF32Dnnl(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha,
               A, ta ? M : K, B, tb ? K : N, beta, C, N);
 }
