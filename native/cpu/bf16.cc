@@ -109,7 +109,7 @@ bool Matmul(dt in, float* C, const void* A, const void* B, int M, int N, int K, 
                           ',' + std::to_string(ab[1]);
   auto it = cx.cache.find(key);
   if (it == cx.cache.end()) {
-    if (cx.cache.size() >= 512) cx.cache.clear();  // many distinct shapes (varying lengths): start over
+    if (cx.cache.size() >= 2048) cx.cache.clear();  // many distinct shapes (varying lengths): start over
     it = cx.cache.emplace(key, Make(cx, in, M, N, K, ta, tb, alpha, beta, nullptr)).first;
   }
   const Prim& p = it->second;

@@ -16,8 +16,11 @@ void setThreads(int n) {
   omp_set_num_threads(n);
 }
 
-// Up to this many rows an fp32 product goes to oneDNN (measured: docs/DESIGN.md "fp32 products").
+// An fp32 product of at most this many rows, with a weight-sized B (K·N ≥ 2^18: model matrices, not the
+// small products of tiny models, where creating a oneDNN primitive per shape costs more than it saves) goes
+// to oneDNN (measured: docs/DESIGN.md "fp32 products").
 constexpr int kDnnlF32MaxRows = 256;
+constexpr int64_t kDnnlF32MinWeights = 1 << 18;
 
 void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha, float beta) {
   if (M == 0 || N == 0) return;
@@ -35,7 +38,7 @@ void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta
   }
   // Products of a few rows (batched decoding, the LM head of a decode step) run 1.3-2.8× faster through
   // oneDNN's fp32 matmul than through OpenBLAS here (docs/DESIGN.md); larger ones stay with OpenBLAS.
-  if (M <= kDnnlF32MaxRows && gemmF32Dnnl(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
+  if (M <= kDnnlF32MaxRows && (int64_t)K * N >= kDnnlF32MinWeights && gemmF32Dnnl(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha,
               A, ta ? M : K, B, tb ? K : N, beta, C, N);
 }
