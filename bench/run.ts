@@ -44,6 +44,7 @@ const OPTIONAL: Record<string, [file: string, fn: string]> = {
   qwen3: ['./qwen3.js', 'benchQwen3'],
   rollout: ['./rollout.js', 'benchRollout'],
   step: ['./rollout.js', 'benchStep'],
+  fp32gemm: ['./fp32-gemm.js', 'benchFp32Gemm'],
 };
 /** Goals from the issues: minimum ttrl/torch throughput ratios. */
 const GOALS = { prefill: 1.0, decode: 1.5, train: 1.0 };

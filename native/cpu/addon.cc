@@ -23,6 +23,12 @@ Napi::Value Gemm(const Info& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value GemmBlas(const Info& info) {
+  gemmBlas(F(info[0]), F(info[1]), F(info[2]), (int)N(info[3]), (int)N(info[4]), (int)N(info[5]), Bool(info[6]),
+           Bool(info[7]), (float)Dbl(info[8]), (float)Dbl(info[9]));
+  return info.Env().Undefined();
+}
+
 Napi::Value AddBias(const Info& info) {
   addBias(F(info[0]), F(info[1]), N(info[2]), N(info[3]));
   return info.Env().Undefined();
@@ -174,6 +180,7 @@ Napi::Value AttentionBackward(const Info& info) {
 void RegisterCore(Napi::Env env, Napi::Object exports) {
   Def(env, exports, "setThreads", SetThreads);
   Def(env, exports, "gemm", Gemm);
+  Def(env, exports, "gemmBlas", GemmBlas);
   Def(env, exports, "addBias", AddBias);
   Def(env, exports, "biasBackward", BiasBackward);
   Def(env, exports, "add", Add);

@@ -22,7 +22,9 @@ void setThreads(int n) {
 constexpr int kDnnlF32MaxRows = 256;
 constexpr int64_t kDnnlF32MinWeights = 1 << 18;
 
-void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha, float beta) {
+namespace {
+void Gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha, float beta,
+          bool dnnl) {
   if (M == 0 || N == 0) return;
   if (K == 0) {  // BLAS leaves C untouched for K=0 with beta=1 but not all builds agree: do it by hand
     // beta = 0 makes C write-only, as in BLAS: scaling by 0 would keep a NaN or Inf left in a scratch buffer
@@ -36,11 +38,20 @@ void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta
     else cblas_sgemv(CblasRowMajor, CblasTrans, K, N, alpha, B, N, A, 1, beta, C, 1);
     return;
   }
-  // Products of a few rows (batched decoding, the LM head of a decode step) run 1.3-2.8× faster through
-  // oneDNN's fp32 matmul than through OpenBLAS here (docs/DESIGN.md); larger ones stay with OpenBLAS.
-  if (M <= kDnnlF32MaxRows && (int64_t)K * N >= kDnnlF32MinWeights && gemmF32Dnnl(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
+  // Products of a few rows (batched decoding, the LM head of a decode step) run faster through oneDNN's fp32
+  // matmul than through OpenBLAS here (docs/DESIGN.md); larger ones stay with OpenBLAS.
+  if (dnnl && M <= kDnnlF32MaxRows && (int64_t)K * N >= kDnnlF32MinWeights && gemmF32Dnnl(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha,
               A, ta ? M : K, B, tb ? K : N, beta, C, N);
+}
+}  // namespace
+
+void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha, float beta) {
+  Gemm(C, A, B, M, N, K, ta, tb, alpha, beta, true);
+}
+
+void gemmBlas(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha, float beta) {
+  Gemm(C, A, B, M, N, K, ta, tb, alpha, beta, false);
 }
 
 // y(M,N) += bias(N)

@@ -16,6 +16,9 @@ void setThreads(int n);
 /** C(M,N) = alpha·op(A)·op(B) + beta·C, row-major; beta = 0 makes C write-only. */
 void gemm(float* C, const float* A, const float* B, int M, int N, int K, bool transA, bool transB, float alpha,
           float beta);
+/** gemm through OpenBLAS only (the benchmark's comparison for the products gemm gives to oneDNN). */
+void gemmBlas(float* C, const float* A, const float* B, int M, int N, int K, bool transA, bool transB, float alpha,
+              float beta);
 void addBias(float* y, const float* bias, int64_t M, int64_t N);
 void biasBackward(float* dbias, const float* dy, int64_t M, int64_t N);
 void add(float* out, const float* a, const float* b, int64_t n);

@@ -116,6 +116,10 @@ export class CpuBackend implements Backend {
       this.nat.gemm!(arr(C), this.f32(A), this.f32(Bm), M, N, K, transA, transB, alpha, beta);
     }
   }
+  /** The fp32 product through OpenBLAS only: the benchmark's comparison for the products gemm gives to oneDNN. */
+  gemmOpenBlas(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number, transA: boolean, transB: boolean): void {
+    this.nat.gemmBlas!(arr(C), arr(A), arr(Bm), M, N, K, transA, transB, 1, 0);
+  }
   /** An operand as float32: bf16 ones widened (only an fp32 backend handed a bf16 copy does this). */
   private f32(b: Buf): Float32Array { return b.dtype === 'f32' ? arr(b) : this.read(b); }
   addBias(y: Buf, bias: Buf, M: number, N: number): void { this.nat.addBias!(arr(y), arr(bias), M, N); }
