@@ -7,8 +7,27 @@
 // V=vocab.
 #pragma once
 #include <cstdint>
+#include "../split.h"
 
 namespace ttrl_cpu {
+
+/** A split fp32 buffer (native/split.h): n hi and lo halves, and tie bits from bit `base` of `ties` (a view
+ *  starts inside its parent's bits). Elementwise kernels touch element i only, so threads never share a lo;
+ *  they may share a tie word, hence the atomic bit writes (rare: only on the tie code). */
+struct SplitRef {
+  uint16_t* hi;
+  int16_t* lo;
+  uint32_t* ties;
+  int64_t base;
+  float get(int64_t i) const { return ttrl_split::join(hi[i], lo[i], ttrl_split::tieAt(ties, base + i)); }
+  void put(int64_t i, float w) const {
+    const int t = ttrl_split::split(w, hi[i], lo[i]);
+    if (t < 0) return;
+    const int64_t k = base + i;
+    if (t) __atomic_fetch_or(&ties[k >> 5], 1u << (k & 31), __ATOMIC_RELAXED);
+    else __atomic_fetch_and(&ties[k >> 5], ~(1u << (k & 31)), __ATOMIC_RELAXED);
+  }
+};
 
 // ---- dense.cc -------------------------------------------------------------------------------------------
 /** Threads for OpenBLAS and OpenMP alike. */
@@ -24,6 +43,14 @@ void scale(float* x, float alpha, int64_t n);
 double sumSquares(const float* x, int64_t n);
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps,
            double wd, double bc1, double bc2);
+/** The same updates on split weights (join, update, split: bit-identical to the fp32 kernels). */
+void axpySplit(SplitRef y, const float* x, float alpha, int64_t n);
+void adamwSplit(SplitRef p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2,
+                double eps, double wd, double bc1, double bc2);
+/** Layout conversions (exact both ways) and the embedding lookup from a split table (exact fp32 rows). */
+void splitF32(SplitRef dst, const float* src, int64_t n);
+void joinF32(float* dst, SplitRef src, int64_t n);
+void embeddingSplit(float* out, SplitRef table, const int32_t* ids, int64_t M, int64_t C);
 
 // ---- transformer.cc -------------------------------------------------------------------------------------
 void rmsnorm(float* out, float* rstd, const float* x, const float* w, int64_t M, int64_t C, float eps);
