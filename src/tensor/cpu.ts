@@ -143,7 +143,7 @@ export class CpuBackend implements Backend {
       this.nat.gemm!(arr(C), this.f32(A), this.f32(Bm), M, N, K, transA, transB, alpha, beta);
     }
   }
-  /** An operand as float32: bf16 ones widened (only an fp32 backend handed a bf16 copy does this). */
+  /** An operand as float32: bf16 ones widened, split ones joined (only an fp32 backend handed those does this). */
   private f32(b: Buf): Float32Array { return b.dtype === 'f32' ? arr(b) : this.read(b); }
   addBias(y: Buf, bias: Buf, M: number, N: number): void { this.nat.addBias!(arr(y), arr(bias), M, N); }
   biasBackward(dbias: Buf, dy: Buf, M: number, N: number): void { this.nat.biasBackward!(arr(dbias), arr(dy), M, N); }
