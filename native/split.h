@@ -32,20 +32,28 @@ TTRL_HD uint16_t roundHi(uint32_t u) {
   return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
 }
 
-/** Splits w into hi and lo; returns the tie bit to store (1: +0x8000, 0: −0x8000), or −1 when lo is not the
- *  tie code (the bit is then left alone). */
-TTRL_HD int split(float w, uint16_t& hi, int16_t& lo) {
+/** Splits w into hi and lo (branch-free: loops over it vectorize). lo alone does not say which tie. */
+TTRL_HD void splitHiLo(float w, uint16_t& hi, int16_t& lo) {
   const uint32_t u = bitsOf(w);
   hi = roundHi(u);
-  const uint32_t d = u - ((uint32_t)hi << 16);
-  lo = (int16_t)(uint16_t)(d & 0xffffu);
-  return lo != kTieCode ? -1 : d == 0x8000u ? 1 : 0;
+  lo = (int16_t)(uint16_t)((u - ((uint32_t)hi << 16)) & 0xffffu);
 }
 
-/** The fp32 value held by hi, lo and (when lo is the tie code) the tie bit. */
+/** For a w whose lo is the tie code: its tie bit (1: the difference was +0x8000, 0: −0x8000). */
+TTRL_HD bool tieOf(float w, uint16_t hi) { return bitsOf(w) - ((uint32_t)hi << 16) == 0x8000u; }
+
+/** Splits w; returns the tie bit to store, or −1 when lo is not the tie code (the bit is then left alone). */
+TTRL_HD int split(float w, uint16_t& hi, int16_t& lo) {
+  splitHiLo(w, hi, lo);
+  return lo != kTieCode ? -1 : tieOf(w, hi) ? 1 : 0;
+}
+
+/** The bits held by hi and lo, reading the tie code as −0x8000 (branch-free). */
+TTRL_HD uint32_t joinHiLo(uint16_t hi, int16_t lo) { return ((uint32_t)hi << 16) + (uint32_t)(int32_t)lo; }
+
+/** The fp32 value held by hi, lo and (when lo is the tie code) the tie bit: set, the tie is +0x8000. */
 TTRL_HD float join(uint16_t hi, int16_t lo, bool tie) {
-  const uint32_t d = lo == kTieCode && tie ? 0x8000u : (uint32_t)(int32_t)lo;
-  return floatOf(((uint32_t)hi << 16) + d);
+  return floatOf(joinHiLo(hi, lo) + (lo == kTieCode && tie ? 0x10000u : 0u));
 }
 
 /** Tie bits: bit k of the buffer is bit k % 32 of word k / 32 (a view starts at bit `base`). */

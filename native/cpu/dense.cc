@@ -67,10 +67,12 @@ void axpy(float* y, const float* x, float alpha, int64_t n) {
 __attribute__((optimize("fp-contract=off")))
 void axpySplit(SplitRef y, const float* x, float alpha, int64_t n) {
 #pragma omp parallel for if (n > kParMin)
-  for (int64_t i = 0; i < n; i++) {
-    float w = y.get(i);
-    w += alpha * x[i];
-    y.put(i, w);
+  for (int64_t c = 0; c < n; c += kSplitChunk) {
+    const int64_t len = std::min(kSplitChunk, n - c);
+    float w[kSplitChunk];
+    y.load(w, c, len);
+    for (int64_t j = 0; j < len; j++) w[j] += alpha * x[c + j];
+    y.store(w, c, len);
   }
 }
 
@@ -118,9 +120,15 @@ void adamw(float* p, const float* g, float* m, float* v, int64_t n, double lr, d
 // AdamW on split weights: join, the same update, split again (no fp32 copy of the weights anywhere).
 void adamwSplit(SplitRef p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2,
                 double eps, double wd, double bc1, double bc2) {
-  const AdamCoef c(lr, b1, b2, eps, wd, bc1, bc2);
+  const AdamCoef k(lr, b1, b2, eps, wd, bc1, bc2);
 #pragma omp parallel for if (n > kParMin)
-  for (int64_t i = 0; i < n; i++) p.put(i, AdamElem(p.get(i), g[i], m[i], v[i], c));
+  for (int64_t c = 0; c < n; c += kSplitChunk) {
+    const int64_t len = std::min(kSplitChunk, n - c);
+    float w[kSplitChunk];
+    p.load(w, c, len);
+    for (int64_t j = 0; j < len; j++) w[j] = AdamElem(w[j], g[c + j], m[c + j], v[c + j], k);
+    p.store(w, c, len);
+  }
 }
 
 }  // namespace ttrl_cpu

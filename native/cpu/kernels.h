@@ -12,20 +12,43 @@
 namespace ttrl_cpu {
 
 /** A split fp32 buffer (native/split.h): n hi and lo halves, and tie bits from bit `base` of `ties` (a view
- *  starts inside its parent's bits). Elementwise kernels touch element i only, so threads never share a lo;
- *  they may share a tie word, hence the atomic bit writes (rare: only on the tie code). */
+ *  starts inside its parent's bits). Kernels work through it in chunks of kSplitChunk values: a branch-free
+ *  (vectorized) pass over the halves, then a scalar pass for the rare values holding the tie code. Threads
+ *  never share a value, but may share a tie word: its bits are written atomically. */
+constexpr int64_t kSplitChunk = 1024;
 struct SplitRef {
   uint16_t* hi;
   int16_t* lo;
   uint32_t* ties;
   int64_t base;
-  float get(int64_t i) const { return ttrl_split::join(hi[i], lo[i], ttrl_split::tieAt(ties, base + i)); }
-  void put(int64_t i, float w) const {
-    const int t = ttrl_split::split(w, hi[i], lo[i]);
-    if (t < 0) return;
-    const int64_t k = base + i;
-    if (t) __atomic_fetch_or(&ties[k >> 5], 1u << (k & 31), __ATOMIC_RELAXED);
-    else __atomic_fetch_and(&ties[k >> 5], ~(1u << (k & 31)), __ATOMIC_RELAXED);
+  /** Whether lo[i0, i0 + len) holds the tie code (a vectorized test: then only ~2% of chunks take the
+   *  scalar pass). */
+  bool anyTie(int64_t i0, int64_t len) const {
+    int any = 0;
+    for (int64_t j = 0; j < len; j++) any |= lo[i0 + j] == ttrl_split::kTieCode;
+    return any;
+  }
+  /** w[0, len) = values [i0, i0 + len). */
+  void load(float* w, int64_t i0, int64_t len) const {
+    const uint16_t* h = hi + i0;
+    const int16_t* l = lo + i0;
+    for (int64_t j = 0; j < len; j++) w[j] = ttrl_split::floatOf(ttrl_split::joinHiLo(h[j], l[j]));
+    if (!anyTie(i0, len)) return;
+    for (int64_t j = 0; j < len; j++)
+      if (l[j] == ttrl_split::kTieCode) w[j] = ttrl_split::join(h[j], l[j], ttrl_split::tieAt(ties, base + i0 + j));
+  }
+  /** Values [i0, i0 + len) = w[0, len). */
+  void store(const float* w, int64_t i0, int64_t len) const {
+    uint16_t* h = hi + i0;
+    int16_t* l = lo + i0;
+    for (int64_t j = 0; j < len; j++) ttrl_split::splitHiLo(w[j], h[j], l[j]);
+    if (!anyTie(i0, len)) return;
+    for (int64_t j = 0; j < len; j++) {
+      if (l[j] != ttrl_split::kTieCode) continue;
+      const int64_t k = base + i0 + j;
+      if (ttrl_split::tieOf(w[j], h[j])) __atomic_fetch_or(&ties[k >> 5], 1u << (k & 31), __ATOMIC_RELAXED);
+      else __atomic_fetch_and(&ties[k >> 5], ~(1u << (k & 31)), __ATOMIC_RELAXED);
+    }
   }
 };
 

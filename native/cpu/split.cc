@@ -3,6 +3,7 @@
 // Uint16Array (hi), an Int16Array (lo), a Uint32Array (tie bits) and the view's first bit.
 #include "math.h"  // first: its pragma must precede the standard headers
 #include <napi.h>
+#include <algorithm>
 #include "glue.h"
 #include "kernels.h"
 
@@ -10,12 +11,12 @@ namespace ttrl_cpu {
 
 void splitF32(SplitRef dst, const float* src, int64_t n) {
 #pragma omp parallel for if (n > kParMin)
-  for (int64_t i = 0; i < n; i++) dst.put(i, src[i]);
+  for (int64_t c = 0; c < n; c += kSplitChunk) dst.store(src + c, c, std::min(kSplitChunk, n - c));
 }
 
 void joinF32(float* dst, SplitRef src, int64_t n) {
 #pragma omp parallel for if (n > kParMin)
-  for (int64_t i = 0; i < n; i++) dst[i] = src.get(i);
+  for (int64_t c = 0; c < n; c += kSplitChunk) src.load(dst + c, c, std::min(kSplitChunk, n - c));
 }
 
 void embeddingSplit(float* out, SplitRef table, const int32_t* ids, int64_t M, int64_t C) {
