@@ -10,6 +10,7 @@
         "native/cpu/loss.cc",
         "native/cpu/attention.cc",
         "native/cpu/bf16.cc",
+        "native/cpu/split.cc",
         "native/cpu/sample.cc"
       ],
       "include_dirs": [
@@ -62,6 +63,7 @@
           "action_name": "build_cuda",
           "inputs": [
             "scripts/build-cuda.sh",
+            "native/split.h",
             "<!@(ls native/cuda/*)"
           ],
           "outputs": [

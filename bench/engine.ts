@@ -3,6 +3,9 @@
 // every section returns what it timed, the FLOPs it counted and the time.
 //
 // B=batch, T=tokens per row, C=hidden, V=vocab.
+import fs from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { Model, Batch } from '../src/model/model.js';
 import { KVCache } from '../src/model/kvcache.js';
 import type { Backend } from '../src/tensor/backend.js';
@@ -14,8 +17,9 @@ export interface Measured {
   cpuSeconds: number;
   gflops: number;
   tokensPerS?: number;
-  /** Training only: process.resourceUsage().maxRSS after the step, a high-water mark of the process (so
-   *  run.ts trains with checkpointing first, and prefill / decode, which need less, after training). */
+  /** Training only: the peak RSS of the process from just before the step (garbage collected, the mark
+   *  reset: freshPeak) to its end: the weights, gradients and activations of this step, whatever ran before.
+   *  Where the mark cannot be reset (not Linux), the process's peak so far. */
   peakRssMB?: number;
 }
 
@@ -23,6 +27,15 @@ export const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}
 const now = (): number => performance.now() / 1000;
 const cpuNow = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const rssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** Frees what earlier sections left for the garbage collector and starts a new RSS high-water mark (Linux:
+ *  /proc/self/clear_refs), so that the next maxRSS is the next step's own. */
+export function freshPeak(): void {
+  gc();
+  try { fs.writeFileSync('/proc/self/clear_refs', '5'); } catch { /* not Linux: the mark stays the process's */ }
+}
 
 /** Token ids that are the same on both sides (torch_ref.py computes the same formula). */
 export function benchIds(n: number, V: number, salt: number): Int32Array {
@@ -139,6 +152,7 @@ export function lmBatch(B: number, T: number, V: number): Batch {
  */
 export function benchTrain(model: Model, B: number, T: number, checkpoint: boolean, mark = (): void => {}): Measured & { timed: string; flops: number; loss: number } {
   const cfg = model.cfg, batch = lmBatch(B, T, cfg.vocabSize);
+  freshPeak();
   for (const p of model.params.values()) model.gradOf(p);
   model.zeroGrad();
   mark();

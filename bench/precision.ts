@@ -1,6 +1,6 @@
 // The bf16 half of the core sections: the same work as the fp32 half (engine.ts), on the CPU backend at
-// precision bf16 with the same weights (a second Model over the same parameters, whose matrices get their
-// bf16 copies on first use), and the bf16 / fp32 throughput ratios of one run.
+// precision bf16 with the same weights (a second Model over the same parameters, which lays their matrices
+// out split: src/model/params.ts matricesAt), and the bf16 / fp32 throughput ratios of one run.
 import { Model } from '../src/model/model.js';
 import type { Backend } from '../src/tensor/backend.js';
 import { cpuBf16Support } from '../src/tensor/cpu.js';
@@ -8,19 +8,20 @@ import type { Measured } from './engine.js';
 
 type Json = Record<string, unknown>;
 
-/** The same weights at another precision (shares the parameter objects: no second fp32 copy). */
+/** The same weights at another precision: shares the parameter objects (no second copy) and lays their
+ *  matrices out for it in place (split at bf16, float32 at fp32), so a model made before for the other
+ *  precision must be made again with modelAt before it runs. */
 export function modelAt(model: Model, be: Backend): Model {
   return new Model(model.cfg, model.params, be);
 }
 
-/** MB held by a model's parameters, gradients, bf16 copies and scratch (activations): its training memory
- *  without the optimizer state, which is fp32 at both precisions. */
+/** MB held by a model's parameters, gradients and scratch (activations): its training memory without the
+ *  optimizer state, which is fp32 at both precisions. */
 export function modelMB(model: Model): number {
   let bytes = 0;
-  const size = (b: { n: number; dtype: string } | null | undefined): number => (b ? b.n * (b.dtype === 'bf16' ? 2 : 4) : 0);
-  // the bf16 copies belong to the bf16 model (the fp32 one shares the parameters but never reads them)
-  const copies = model.be.precision === 'bf16';
-  for (const p of model.params.values()) bytes += size(p.buf) + size(p.grad) + (copies ? size(p.compute) : 0);
+  const size = (b: { n: number; dtype: string } | null | undefined): number =>
+    (b ? (b.dtype === 'bf16' ? 2 * b.n : b.dtype === 'split' ? 4 * b.n + 4 * Math.ceil(b.n / 32) : 4 * b.n) : 0);
+  for (const p of model.params.values()) bytes += size(p.buf) + size(p.grad);
   for (const b of (model as unknown as { arena: Map<string, { n: number; dtype: string }> }).arena.values()) bytes += size(b);
   return Math.round(bytes / 2 ** 20);
 }

@@ -138,23 +138,26 @@ async function main(): Promise<number> {
       bf16CpuRatios.gemm = cpuSpeedup(g.square2048!, g16.square2048!);
     }
   }
-  let built: Model | null = null, built16: Model | null = null;
-  /** The Qwen2.5-0.5B-shaped model, built on first use and shared with the optional sections. */
-  const getModel = (): Model => {
+  let built: Model | null = null;
+  /** The Qwen2.5-0.5B-shaped model at a backend's precision, built on first use and shared with the optional
+   *  sections: one set of weights, laid out for the precision asked last (modelAt), so ask before each use. */
+  const getModelAt = (at: Backend): Model => {
     if (!built) {
       log('building the model');
       built = benchModel(1, be);
       log(`model ready: ${(built.numParams() / 1e6).toFixed(1)}M params`);
     }
+    if (built.be !== at) built = modelAt(built, at);
     return built;
   };
+  const getModel = (): Model => getModelAt(be);
   /** The same weights at precision bf16. */
-  const getModel16 = (): Model => (built16 ??= modelAt(getModel(), be16!));
+  const getModel16 = (): Model => getModelAt(be16!);
 
   if (only.includes('train')) {
-    const model = getModel();
     const { trainB: B, trainT: T } = shapes, train: Json = {};
     for (const checkpoint of [true, false]) {
+      const model = getModel();
       log(`train ${B}x${T} checkpoint=${checkpoint}`);
       const ours = { ...benchTrain(model, B, T, checkpoint, () => prof?.reset()), ...kernels(), modelMB: modelMB(model) };
       log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s, loss ${ours.loss.toFixed(4)}, peak RSS ${ours.peakRssMB} MB`);
@@ -166,10 +169,10 @@ async function main(): Promise<number> {
         const m16 = getModel16();
         log(`train bf16 ${B}x${T} checkpoint=${checkpoint}`);
         const o16 = { ...benchTrain(m16, B, T, checkpoint), modelMB: modelMB(m16) };
-        log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s, ${o16.gflops.toFixed(1)} GFLOP/s, loss ${o16.loss.toFixed(4)}, ${o16.modelMB} MB (fp32 ${ours.modelMB} MB)`);
+        log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s, ${o16.gflops.toFixed(1)} GFLOP/s, loss ${o16.loss.toFixed(4)}, ${o16.modelMB} MB (fp32 ${ours.modelMB} MB), peak RSS ${o16.peakRssMB} MB (fp32 ${ours.peakRssMB} MB)`);
         releaseTraining(m16);
         Object.assign(train[key] as Json, { bf16: o16, bf16OverFp32: speedup(ours, o16), bf16OverFp32Cpu: cpuSpeedup(ours, o16),
-          bf16MemoryOverFp32: +(o16.modelMB / ours.modelMB).toFixed(3) });
+          bf16MemoryOverFp32: +(o16.modelMB / ours.modelMB).toFixed(3), bf16PeakRssOverFp32: +(o16.peakRssMB! / ours.peakRssMB!).toFixed(3) });
         if (!checkpoint) { bf16Ratios.train = speedup(ours, o16); bf16CpuRatios.train = cpuSpeedup(ours, o16); }
       }
     }

@@ -210,6 +210,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ttrl_cpu::RegisterCore(env, exports);
   ttrl_cpu::RegisterSample(env, exports);
   ttrl_cpu::RegisterBf16(env, exports);
+  ttrl_cpu::RegisterSplit(env, exports);
   return exports;
 }
 

@@ -84,6 +84,19 @@ void axpy(float* y, const float* x, float alpha, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
+// axpy on split weights: join, the same unfused update, split again.
+__attribute__((optimize("fp-contract=off")))
+void axpySplit(SplitRef y, const float* x, float alpha, int64_t n) {
+#pragma omp parallel for if (n > kParMin)
+  for (int64_t c = 0; c < n; c += kSplitChunk) {
+    const int64_t len = std::min(kSplitChunk, n - c);
+    float w[kSplitChunk];
+    y.load(w, c, len);
+    for (int64_t j = 0; j < len; j++) w[j] += alpha * x[c + j];
+    y.store(w, c, len);
+  }
+}
+
 void scale(float* x, float alpha, int64_t n) {
 #pragma omp parallel for if (n > kParMin)
   for (int64_t i = 0; i < n; i++) x[i] *= alpha;
@@ -96,19 +109,46 @@ double sumSquares(const float* x, int64_t n) {
   return s;
 }
 
+namespace {
+
+// Scalar coefficients in double, then rounded once to float, as torch computes them in Python: in float32,
+// 1 − 0.999f is 0.00099998713, which would make v 1.3e-5 (relative) off torch's.
+struct AdamCoef {
+  float decay, b1, b2, c1, c2, step, sbc2, eps;
+  AdamCoef(double lr, double b1_, double b2_, double eps_, double wd, double bc1, double bc2)
+      : decay((float)(1.0 - lr * wd)), b1((float)b1_), b2((float)b2_), c1((float)(1.0 - b1_)), c2((float)(1.0 - b2_)),
+        step((float)(lr / bc1)), sbc2((float)std::sqrt(bc2)), eps((float)eps_) {}
+};
+
+// One element of AdamW (both layouts call it, so their arithmetic is the same expression).
+inline float AdamElem(float p, float g, float& m, float& v, const AdamCoef& c) {
+  p *= c.decay;
+  m = c.b1 * m + c.c1 * g;
+  v = c.b2 * v + c.c2 * g * g;
+  return p - c.step * m / (std::sqrt(v) / c.sbc2 + c.eps);
+}
+
+}  // namespace
+
 // p −= lr·(m̂/(sqrt(v̂)+eps) + wd·p), decoupled weight decay (as torch.optim.AdamW).
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps,
            double wd, double bc1, double bc2) {
-  // Scalar coefficients in double, then rounded once to float, as torch computes them in Python: in float32,
-  // 1 − 0.999f is 0.00099998713, which would make v 1.3e-5 (relative) off torch's.
-  const float decay = (float)(1.0 - lr * wd), fb1 = (float)b1, fb2 = (float)b2, c1 = (float)(1.0 - b1),
-              c2 = (float)(1.0 - b2), step = (float)(lr / bc1), sbc2 = (float)std::sqrt(bc2), feps = (float)eps;
+  const AdamCoef c(lr, b1, b2, eps, wd, bc1, bc2);
 #pragma omp parallel for if (n > kParMin)
-  for (int64_t i = 0; i < n; i++) {
-    p[i] *= decay;
-    m[i] = fb1 * m[i] + c1 * g[i];
-    v[i] = fb2 * v[i] + c2 * g[i] * g[i];
-    p[i] -= step * m[i] / (std::sqrt(v[i]) / sbc2 + feps);
+  for (int64_t i = 0; i < n; i++) p[i] = AdamElem(p[i], g[i], m[i], v[i], c);
+}
+
+// AdamW on split weights: join, the same update, split again (no fp32 copy of the weights anywhere).
+void adamwSplit(SplitRef p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2,
+                double eps, double wd, double bc1, double bc2) {
+  const AdamCoef k(lr, b1, b2, eps, wd, bc1, bc2);
+#pragma omp parallel for if (n > kParMin)
+  for (int64_t c = 0; c < n; c += kSplitChunk) {
+    const int64_t len = std::min(kSplitChunk, n - c);
+    float w[kSplitChunk];
+    p.load(w, c, len);
+    for (int64_t j = 0; j < len; j++) w[j] = AdamElem(w[j], g[c + j], m[c + j], v[c + j], k);
+    p.store(w, c, len);
   }
 }
 

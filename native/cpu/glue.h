@@ -32,5 +32,7 @@ void RegisterCore(Napi::Env env, Napi::Object exports);
 void RegisterSample(Napi::Env env, Napi::Object exports);
 // addon_bf16.cc: bf16 conversions and matrix products (bf16.h).
 void RegisterBf16(Napi::Env env, Napi::Object exports);
+// split.cc: the split fp32 layout of weights at precision bf16 (native/split.h).
+void RegisterSplit(Napi::Env env, Napi::Object exports);
 
 }  // namespace ttrl_cpu

@@ -7,8 +7,50 @@
 // V=vocab.
 #pragma once
 #include <cstdint>
+#include "../split.h"
 
 namespace ttrl_cpu {
+
+/** A split fp32 buffer (native/split.h): n hi and lo halves, and tie bits from bit `base` of `ties` (a view
+ *  starts inside its parent's bits). Kernels work through it in chunks of kSplitChunk values: a branch-free
+ *  (vectorized) pass over the halves, then a scalar pass for the rare values holding the tie code. Threads
+ *  never share a value, but may share a tie word: its bits are written atomically. */
+constexpr int64_t kSplitChunk = 1024;
+struct SplitRef {
+  uint16_t* hi;
+  int16_t* lo;
+  uint32_t* ties;
+  int64_t base;
+  /** Whether lo[i0, i0 + len) holds the tie code (a vectorized test: then only ~2% of chunks take the
+   *  scalar pass). */
+  bool anyTie(int64_t i0, int64_t len) const {
+    int any = 0;
+    for (int64_t j = 0; j < len; j++) any |= lo[i0 + j] == ttrl_split::kTieCode;
+    return any;
+  }
+  /** w[0, len) = values [i0, i0 + len). */
+  void load(float* w, int64_t i0, int64_t len) const {
+    const uint16_t* h = hi + i0;
+    const int16_t* l = lo + i0;
+    for (int64_t j = 0; j < len; j++) w[j] = ttrl_split::floatOf(ttrl_split::joinHiLo(h[j], l[j]));
+    if (!anyTie(i0, len)) return;
+    for (int64_t j = 0; j < len; j++)
+      if (l[j] == ttrl_split::kTieCode) w[j] = ttrl_split::join(h[j], l[j], ttrl_split::tieAt(ties, base + i0 + j));
+  }
+  /** Values [i0, i0 + len) = w[0, len). */
+  void store(const float* w, int64_t i0, int64_t len) const {
+    uint16_t* h = hi + i0;
+    int16_t* l = lo + i0;
+    for (int64_t j = 0; j < len; j++) ttrl_split::splitHiLo(w[j], h[j], l[j]);
+    if (!anyTie(i0, len)) return;
+    for (int64_t j = 0; j < len; j++) {
+      if (l[j] != ttrl_split::kTieCode) continue;
+      const int64_t k = base + i0 + j;
+      if (ttrl_split::tieOf(w[j], h[j])) __atomic_fetch_or(&ties[k >> 5], 1u << (k & 31), __ATOMIC_RELAXED);
+      else __atomic_fetch_and(&ties[k >> 5], ~(1u << (k & 31)), __ATOMIC_RELAXED);
+    }
+  }
+};
 
 // ---- dense.cc -------------------------------------------------------------------------------------------
 /** Threads for OpenBLAS and OpenMP alike. */
@@ -27,6 +69,14 @@ void scale(float* x, float alpha, int64_t n);
 double sumSquares(const float* x, int64_t n);
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2, double eps,
            double wd, double bc1, double bc2);
+/** The same updates on split weights (join, update, split: bit-identical to the fp32 kernels). */
+void axpySplit(SplitRef y, const float* x, float alpha, int64_t n);
+void adamwSplit(SplitRef p, const float* g, float* m, float* v, int64_t n, double lr, double b1, double b2,
+                double eps, double wd, double bc1, double bc2);
+/** Layout conversions (exact both ways) and the embedding lookup from a split table (exact fp32 rows). */
+void splitF32(SplitRef dst, const float* src, int64_t n);
+void joinF32(float* dst, SplitRef src, int64_t n);
+void embeddingSplit(float* out, SplitRef table, const int32_t* ids, int64_t M, int64_t C);
 
 // ---- transformer.cc -------------------------------------------------------------------------------------
 void rmsnorm(float* out, float* rstd, const float* x, const float* w, int64_t M, int64_t C, float eps);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cmath>
 #include <cstring>
+#include "kernels.h"
 
 namespace ttrl_cuda {
 
@@ -75,6 +76,19 @@ __device__ __forceinline__ float widenBf16(uint16_t h) {
   return f;
 }
 __device__ __forceinline__ float ld(const float* p) { return *p; }
+
+/** Element i of a split buffer (native/split.h), and storing w there. Threads never share an element, but
+ *  may share a tie word: its bits are set atomically (rarely: only with the tie code). */
+__device__ __forceinline__ float splitGet(const SplitDev& s, int64_t i) {
+  return ttrl_split::join(s.hi[i], s.lo[i], ttrl_split::tieAt(s.ties, s.base + i));
+}
+__device__ __forceinline__ void splitPut(const SplitDev& s, int64_t i, float w) {
+  const int t = ttrl_split::split(w, s.hi[i], s.lo[i]);
+  if (t < 0) return;
+  const int64_t k = s.base + i;
+  if (t) atomicOr(&s.ties[k >> 5], 1u << (k & 31));
+  else atomicAnd(&s.ties[k >> 5], ~(1u << (k & 31)));
+}
 __device__ __forceinline__ float ld(const uint16_t* p) { return widenBf16(*p); }
 
 }  // namespace ttrl_cuda

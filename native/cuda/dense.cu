@@ -17,6 +17,10 @@ __global__ void axpyKernel(float* y, const float* x, float alpha, int64_t n) {
   GRID_STRIDE(i, n) y[i] = __fadd_rn(y[i], __fmul_rn(alpha, x[i]));
 }
 
+__global__ void axpySplitKernel(SplitDev y, const float* x, float alpha, int64_t n) {
+  GRID_STRIDE(i, n) splitPut(y, i, __fadd_rn(splitGet(y, i), __fmul_rn(alpha, x[i])));
+}
+
 __global__ void scaleKernel(float* x, float alpha, int64_t n) { GRID_STRIDE(i, n) x[i] *= alpha; }
 
 // partials(gridDim.x): each block's Σ x² in double (float squares are exact in double).
@@ -56,6 +60,9 @@ __global__ void columnSumKernel(float* out, const float* dy, const float* x, con
 void fill(float* p, int64_t n, float value) { if (n > 0) launch(fillKernel, gridFor(n), kThreads, p, n, value); }
 void add(float* o, const float* a, const float* b, int64_t n) { if (n > 0) launch(addKernel, gridFor(n), kThreads, o, a, b, n); }
 void axpy(float* y, const float* x, float alpha, int64_t n) { if (n > 0) launch(axpyKernel, gridFor(n), kThreads, y, x, alpha, n); }
+void axpySplit(SplitDev y, const float* x, float alpha, int64_t n) {
+  if (n > 0) launch(axpySplitKernel, gridFor(n), kThreads, y, x, alpha, n);
+}
 void scale(float* x, float alpha, int64_t n) { if (n > 0) launch(scaleKernel, gridFor(n), kThreads, x, alpha, n); }
 
 double sumSquares(const float* x, int64_t n, double* partials) {

@@ -219,6 +219,8 @@ inline int max(int a, int b) { return a > b ? a : b; }
 // One OS thread, switches only at barriers: a read-modify-write is atomic as written.
 inline float atomicAdd(float* p, float v) { float o = *p; *p = o + v; return o; }
 inline double atomicAdd(double* p, double v) { double o = *p; *p = o + v; return o; }
+inline unsigned atomicOr(unsigned* p, unsigned v) { unsigned o = *p; *p = o | v; return o; }
+inline unsigned atomicAnd(unsigned* p, unsigned v) { unsigned o = *p; *p = o & v; return o; }
 // Rounded add / multiply that the compiler may not fuse (the emulator is built with -ffp-contract=off).
 inline float __fadd_rn(float a, float b) { return a + b; }
 inline float __fmul_rn(float a, float b) { return a * b; }

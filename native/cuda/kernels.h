@@ -7,6 +7,7 @@
 // V=vocab.
 #pragma once
 #include <cstdint>
+#include "../split.h"
 
 namespace ttrl_cuda {
 
@@ -42,6 +43,16 @@ void logSoftmaxGatherBackward(float* dlogits, const float* logits, const int32_t
 /** AdamW with the scalar coefficients precomputed on the host exactly as native/cpu/dense.cc computes them. */
 struct AdamCoef { float decay, b1, b2, c1, c2, step, sbc2, eps; };
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, AdamCoef c);
+
+// ---- split fp32 weights (native/split.h): hi, lo, tie bits from bit `base` (device pointers) ---------------
+struct SplitDev { uint16_t* hi; int16_t* lo; uint32_t* ties; int64_t base; };
+/** The fp32 updates on split weights: join, the same arithmetic, split again (bit-identical to adamw / axpy). */
+void adamwSplit(SplitDev p, const float* g, float* m, float* v, int64_t n, AdamCoef c);
+void axpySplit(SplitDev y, const float* x, float alpha, int64_t n);
+/** Layout conversions (exact both ways) and the embedding lookup from a split table (exact fp32 rows). */
+void splitF32(SplitDev dst, const float* src, int64_t n);
+void joinF32(float* dst, SplitDev src, int64_t n);
+void embeddingSplit(float* out, SplitDev table, const int32_t* ids, int64_t M, int64_t C);
 
 // ---- bf16.cu: bf16 values travel as uint16_t (the top half of a float32) ---------------------------------
 /** dst(n) = src rounded to bf16 (nearest even; NaN stays NaN). */

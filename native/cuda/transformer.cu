@@ -173,18 +173,36 @@ void logSoftmaxGatherBackward(float* dlogits, const float* logits, const int32_t
 
 // ---- AdamW ----------------------------------------------------------------------------------------------
 // p −= lr·(m̂/(sqrt(v̂)+eps) + wd·p), decoupled weight decay (torch.optim.AdamW), coefficients as native/cpu/dense.cc
+// One element (both layouts call it, so their arithmetic is the same expression).
+__device__ __forceinline__ float adamElem(float p, float g, float& m, float& v, const AdamCoef& c) {
+  p *= c.decay;
+  m = c.b1 * m + c.c1 * g;
+  v = c.b2 * v + c.c2 * g * g;
+  return p - c.step * m / (sqrtf(v) / c.sbc2 + c.eps);
+}
+
 __global__ void adamwKernel(float* p, const float* g, float* m, float* v, int64_t n, AdamCoef c) {
   GRID_STRIDE(i, n) {
-    const float gi = g[i];
-    float pi = p[i] * c.decay;
-    const float mi = c.b1 * m[i] + c.c1 * gi, vi = c.b2 * v[i] + c.c2 * gi * gi;
-    pi -= c.step * mi / (sqrtf(vi) / c.sbc2 + c.eps);
-    m[i] = mi; v[i] = vi; p[i] = pi;
+    float mi = m[i], vi = v[i];
+    p[i] = adamElem(p[i], g[i], mi, vi, c);
+    m[i] = mi; v[i] = vi;
+  }
+}
+
+// AdamW on split weights: join, the same update, split again.
+__global__ void adamwSplitKernel(SplitDev p, const float* g, float* m, float* v, int64_t n, AdamCoef c) {
+  GRID_STRIDE(i, n) {
+    float mi = m[i], vi = v[i];
+    splitPut(p, i, adamElem(splitGet(p, i), g[i], mi, vi, c));
+    m[i] = mi; v[i] = vi;
   }
 }
 
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, AdamCoef c) {
   if (n > 0) launch(adamwKernel, gridFor(n), kThreads, p, g, m, v, n, c);
+}
+void adamwSplit(SplitDev p, const float* g, float* m, float* v, int64_t n, AdamCoef c) {
+  if (n > 0) launch(adamwSplitKernel, gridFor(n), kThreads, p, g, m, v, n, c);
 }
 
 }  // namespace ttrl_cuda

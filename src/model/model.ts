@@ -6,7 +6,7 @@
 import type { Backend, Buf } from '../tensor/backend.js';
 import { cpu } from '../tensor/cpu.js';
 import { readConfig, ropeInvFreq, type ModelConfig } from './config.js';
-import { loadParams, saveParams, initParams, type Param } from './params.js';
+import { loadParams, saveParams, initParams, matricesAt, type Param } from './params.js';
 import type { KVCache } from './kvcache.js';
 import type { LoraAdapter } from './lora.js';
 import { Rng } from '../util/rng.js';
@@ -41,6 +41,7 @@ export class Model {
       });
     }
     this.invFreq = be.fromHost(ropeInvFreq(cfg));
+    matricesAt(params, be);
   }
 
   get embed(): Param { return this.params.get('model.embed_tokens.weight')!; }
@@ -85,7 +86,7 @@ export class Model {
   /** y(M,out) = x(M,in)·Wᵀ + b */
   private linear(y: Buf, x: Buf, W: Param, b: Param | null, M: number): void {
     const [out, inp] = W.shape as [number, number];
-    this.be.gemm(y, x, this.mat(W), M, out, inp, false, true, 1, 0);
+    this.be.gemm(y, x, W.buf, M, out, inp, false, true, 1, 0);
     if (b) this.be.addBias(y, b.buf, M, out);
     this.adapter?.apply(y, x, W, M, this.scratchFn);
   }
@@ -98,29 +99,22 @@ export class Model {
       this.be.gemm(this.gradOf(W), dy, x, out, inp, M, true, false, 1, 1);
       if (b) this.be.biasBackward(this.gradOf(b), dy, M, out);
     }
-    this.be.gemm(dx, dy, this.mat(W), M, inp, out, false, false, 1, accumulate ? 1 : 0);
+    this.be.gemm(dx, dy, W.buf, M, inp, out, false, false, 1, accumulate ? 1 : 0);
     this.adapter?.backward(dx, dy, x, W, M, this.scratchFn);
   }
 
-  /** A weight matrix as a matrix-product operand: at precision bf16 its bf16 copy (made once; the optimizer
-   *  refreshes it after each step), else the fp32 weights. */
-  private mat(W: Param): Buf {
-    if (this.be.precision !== 'bf16' || W.buf.dtype === 'bf16') return W.buf;
-    if (!W.compute) { W.compute = this.be.alloc(W.buf.n, 'bf16'); this.be.copy(W.compute, W.buf); }
-    return W.compute;
-  }
-
   /** Marks the model frozen (a reference model: no parameter gradients). At precision bf16 its matrices are
-   *  then held in bf16 only, their fp32 copies dropped: half the memory, the same outputs as the live model
-   *  at bf16. The embedding table stays fp32 (its lookup feeds the first layer unrounded, as the live
-   *  model's does), with a bf16 copy when it is also the (tied) head. */
+   *  then held in bf16 only (their split buffers' hi halves, params.ts): half the memory, the same outputs as
+   *  the live model at bf16. The embedding table stays split (its lookup feeds the first layer exact fp32
+   *  rows, as the live model's does; its hi half is the tied head's operand). */
   freeze(): void {
     this.trainable = false;
     if (this.be.precision !== 'bf16') return;
     for (const p of this.params.values()) {
-      if (p.shape.length !== 2 || p === this.embed) continue;
-      p.buf = this.mat(p);
-      p.compute = undefined;
+      if (p.shape.length !== 2 || p === this.embed || p.buf.dtype === 'bf16') continue;
+      const half = this.be.alloc(p.buf.n, 'bf16');
+      this.be.copy(half, p.buf);
+      p.buf = half;
       p.grad = null;
     }
   }
@@ -309,7 +303,7 @@ export class Model {
       if (st.temperature !== 1) be.scale(logits, 1 / st.temperature);  // d(logits/T)/dlogits
       const head = this.head;
       if (this.trainable) be.gemm(this.gradOf(head), logits, xs, V, C, rc, true, false, 1, 1);
-      be.gemm(be.view(dxsel, r0 * C, rc * C), logits, this.mat(head), rc, C, V, false, false, 1, 0);
+      be.gemm(be.view(dxsel, r0 * C, rc * C), logits, head.buf, rc, C, V, false, false, 1, 0);
     }, xsel);
     const dxf = this.scratch('dxf', M * C, true);
     be.embeddingBackward(dxf, dxsel, rows, R, C);

@@ -12,12 +12,28 @@ import { TtrlError } from '../util/errors.js';
 export interface Param {
   name: string;
   shape: number[];
+  /** The values: float32; a matrix at precision bf16 split (the fp32 master as hi + lo, hi its matrix
+   *  operand: matricesAt), or bf16 in a frozen model (Model.freeze). be.read gives the exact float32 values
+   *  of any of them, be.upload writes them. */
   buf: Buf;
-  /** Gradient accumulator, allocated on first use. */
+  /** Gradient accumulator (float32), allocated on first use. */
   grad: Buf | null;
-  /** At precision bf16, a matrix's bf16 copy for matrix products, made on first use (Model.mat) and refreshed
-   *  from `buf` by the optimizer after each step. */
-  compute?: Buf;
+}
+
+/**
+ * Puts a model's float32 matrices in the layout of its backend's precision, in place: at bf16 split (native/
+ * split.h: hi, the bf16 rounding a bf16 product takes, and lo, the rest of the fp32 value, in 4⅛ bytes a
+ * value: the fp32 master and its bf16 operand without a second copy); at fp32 split ones back to float32.
+ * Exact both ways. bf16 matrices (a frozen model's) and vectors (norms, biases: fp32 at both) are left alone.
+ */
+export function matricesAt(params: Map<string, Param>, be: Backend): void {
+  const want = be.precision === 'bf16' ? 'split' : 'f32';
+  for (const p of params.values()) {
+    if (p.shape.length !== 2 || p.buf.dtype === want || p.buf.dtype === 'bf16') continue;
+    const b = be.alloc(p.buf.n, want);
+    be.copy(b, p.buf);
+    p.buf = b;
+  }
 }
 
 /** The expected parameter names and shapes (HF names), in a stable order. */

@@ -7,9 +7,14 @@
 // C=hidden, H=query heads, G=KV heads (GQA), D=head dim, F=MLP hidden, V=vocab, M=rows, N=cols, K=inner.
 
 /** How a buffer stores its values: float32, or bfloat16 (the top half of a float32: 8 exponent bits, 7
- *  mantissa bits). bf16 buffers hold the compute copies of weight matrices and the KV cache at precision
- *  bf16; only gemm's operands, embedding's table, attention's k / v, copy, view and read accept them. */
-export type DType = 'f32' | 'bf16';
+ *  mantissa bits), or split. bf16 buffers hold a frozen model's matrices and the KV cache at precision
+ *  bf16; only gemm's operands, embedding's table, attention's k / v, copy, view and read accept them.
+ *  A split buffer holds float32 values exactly, as their bf16 rounding (hi, round to nearest even), an int16
+ *  remainder (lo) and a tie bit (native/split.h says why the bit): 4⅛ bytes a value. It holds a trainable
+ *  model's matrices at precision bf16: hi is the matrix operand (no bf16 copy), hi + lo the fp32 master.
+ *  gemm (hi at bf16, the exact values at fp32), embedding's table, adamw's p, axpy's y, copy, view, upload
+ *  and read (exact float32) accept it. */
+export type DType = 'f32' | 'bf16' | 'split';
 
 /** The number format of matrix products: 'bf16' rounds both operands to bf16 and sums in fp32 (norms,
  *  softmax, RoPE, the loss and the optimizer stay fp32 at both precisions). */
@@ -73,18 +78,18 @@ export interface Backend {
   readonly precision: Precision;
 
   // ---- memory -------------------------------------------------------------------------------------
-  /** A new zero-filled buffer of n values (float32 unless dtype is bf16). */
+  /** A new zero-filled buffer of n values (float32 unless dtype says otherwise). */
   alloc(n: number, dtype?: DType): Buf;
   /** A buffer holding `data`; the CPU backend adopts the array without copying (weights are held once). */
   fromHost(data: Float32Array): Buf;
   /** A zero-copy window [offset, offset + n) of `b`. */
   view(b: Buf, offset: number, n: number): Buf;
-  /** Host → device. `src.length` floats are written at `offset`. */
+  /** Host → device. `src.length` floats are written at `offset` (into a f32 or split buffer). */
   upload(dst: Buf, src: Float32Array, offset?: number): void;
   /** Device → host. On the CPU this is a view (no copy) of a float32 buffer; do not hold it across a
-   *  mutating call. A bf16 buffer reads as a new float32 array. */
+   *  mutating call. A bf16 or split buffer reads as a new float32 array (a split one exactly). */
   read(b: Buf): Float32Array;
-  /** dst = src; between dtypes it converts (to bf16: round to nearest even). */
+  /** dst = src; between dtypes it converts (to bf16: round to nearest even; to and from split: exact). */
   copy(dst: Buf, src: Buf): void;
   fill(b: Buf, value: number): void;
 
@@ -100,7 +105,7 @@ export interface Backend {
   biasBackward(dbias: Buf, dy: Buf, M: number, N: number): void;
   /** out = a + b, elementwise over n (out may alias a). */
   add(out: Buf, a: Buf, b: Buf): void;
-  /** y += alpha·x. */
+  /** y += alpha·x (y f32 or split: then joined, updated and split again, bit-identical to f32). */
   axpy(y: Buf, x: Buf, alpha: number): void;
   scale(x: Buf, alpha: number): void;
   /** Σ x², accumulated in double. */
@@ -122,7 +127,7 @@ export interface Backend {
   siluMul(out: Buf, gate: Buf, up: Buf): void;
   /** dgate, dup (written, not accumulated) from dout. */
   siluMulBackward(dgate: Buf, dup: Buf, dout: Buf, gate: Buf, up: Buf): void;
-  /** out(M,C) = table[ids[m]] (table f32 or bf16) */
+  /** out(M,C) = table[ids[m]] (table f32, bf16 or split: exact float32 rows) */
   embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void;
   /** dtable[ids[m]] += dout[m] */
   embeddingBackward(dtable: Buf, dout: Buf, ids: Ints, M: number, C: number): void;
@@ -142,7 +147,8 @@ export interface Backend {
   sampleRows(logits: Buf, V: number, B: number, rows: Ints | null, policy: TokenPolicy, u: Float64Array, out: Draws): void;
 
   // ---- optimizer -----------------------------------------------------------------------------------
-  /** One fused AdamW update (decoupled weight decay, bias correction via bc1 = 1-β1^t, bc2 = 1-β2^t). */
+  /** One fused AdamW update (decoupled weight decay, bias correction via bc1 = 1-β1^t, bc2 = 1-β2^t). p is
+   *  f32 or split (joined, updated and split again in one pass: bit-identical to f32). */
   adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number,
         weightDecay: number, bc1: number, bc2: number): void;
 }

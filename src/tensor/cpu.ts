@@ -20,14 +20,27 @@ class CpuHalfBuf implements Buf {
   get n(): number { return this.half.length; }
 }
 
+/** A split buffer (native/split.h): hi and lo halves, and tie bits from bit `base` of `ties` (shared with
+ *  the views of the same allocation). */
+class CpuSplitBuf implements Buf {
+  readonly dtype = 'split';
+  constructor(readonly hi: Uint16Array, readonly lo: Int16Array, readonly ties: Uint32Array, readonly base: number) {}
+  get n(): number { return this.hi.length; }
+  /** The native kernels' four arguments for it. */
+  get args(): [Uint16Array, Int16Array, Uint32Array, number] { return [this.hi, this.lo, this.ties, this.base]; }
+}
+const split = (b: Buf): CpuSplitBuf => b as CpuSplitBuf;
+
 /** The Float32Array behind a CPU buffer. */
 export function arr(b: Buf): Float32Array {
   if (b.dtype !== 'f32') throw new TtrlError(`a ${b.dtype} buffer was given to a kernel that takes float32 only`);
   return (b as CpuBuf).data;
 }
 
-/** The typed array behind a buffer of either dtype (for the kernels that take both). */
-function anyArr(b: Buf): Float32Array | Uint16Array { return b.dtype === 'bf16' ? (b as CpuHalfBuf).half : (b as CpuBuf).data; }
+/** The typed array behind a buffer of any dtype as a matrix operand (a split buffer's bf16 half). */
+function anyArr(b: Buf): Float32Array | Uint16Array {
+  return b.dtype === 'bf16' ? (b as CpuHalfBuf).half : b.dtype === 'split' ? split(b).hi : (b as CpuBuf).data;
+}
 
 type Native = Record<string, (...args: unknown[]) => unknown>;
 
@@ -85,26 +98,40 @@ export class CpuBackend implements Backend {
   }
 
   alloc(n: number, dtype: DType = 'f32'): Buf {
+    if (dtype === 'split') return new CpuSplitBuf(new Uint16Array(n), new Int16Array(n), new Uint32Array(Math.ceil(n / 32)), 0);
     return dtype === 'bf16' ? new CpuHalfBuf(new Uint16Array(n)) : new CpuBuf(new Float32Array(n));
   }
   fromHost(data: Float32Array): Buf { return new CpuBuf(data); }
   view(b: Buf, offset: number, n: number): Buf {
     const d = anyArr(b);
     if (offset < 0 || offset + n > d.length) throw new RangeError(`view [${offset}, ${offset + n}) outside buffer of ${d.length}`);
+    if (b.dtype === 'split') {
+      const s = split(b);
+      return new CpuSplitBuf(s.hi.subarray(offset, offset + n), s.lo.subarray(offset, offset + n), s.ties, s.base + offset);
+    }
     return d instanceof Uint16Array ? new CpuHalfBuf(d.subarray(offset, offset + n)) : new CpuBuf(d.subarray(offset, offset + n));
   }
-  upload(dst: Buf, src: Float32Array, offset = 0): void { arr(dst).set(src, offset); }
+  upload(dst: Buf, src: Float32Array, offset = 0): void {
+    if (dst.dtype !== 'split') { arr(dst).set(src, offset); return; }
+    if (offset < 0 || offset + src.length > dst.n) throw new RangeError(`upload of ${src.length} at ${offset} outside buffer of ${dst.n}`);
+    this.nat.splitF32!(...split(this.view(dst, offset, src.length)).args, src);
+  }
   read(b: Buf): Float32Array {
     if (b.dtype === 'f32') return arr(b);
     const out = new Float32Array(b.n);
-    this.nat.fromBf16!(out, anyArr(b));
+    if (b.dtype === 'split') this.nat.joinF32!(out, ...split(b).args);
+    else this.nat.fromBf16!(out, anyArr(b));
     return out;
   }
+  /** Conversions go through float32, except split → bf16, which is the hi half (its rounding) as it is. */
   copy(dst: Buf, src: Buf): void {
-    if (dst.dtype === src.dtype) { (anyArr(dst) as Float32Array).set(anyArr(src) as Float32Array); return; }
+    if (dst.dtype === src.dtype && dst.dtype !== 'split') { (anyArr(dst) as Float32Array).set(anyArr(src) as Float32Array); return; }
     if (dst.n !== src.n) throw new RangeError(`copy of ${src.n} values into a buffer of ${dst.n}`);
-    if (dst.dtype === 'bf16') this.nat.toBf16!(anyArr(dst), arr(src));
-    else this.nat.fromBf16!(arr(dst), anyArr(src));
+    if (dst.dtype === 'bf16' && src.dtype === 'split') { anyArr(dst).set(anyArr(src)); return; }
+    const f = src.dtype === 'f32' ? arr(src) : this.read(src);
+    if (dst.dtype === 'f32') arr(dst).set(f);
+    else if (dst.dtype === 'bf16') this.nat.toBf16!(anyArr(dst), f);
+    else this.nat.splitF32!(...split(dst).args, f);
   }
   fill(b: Buf, value: number): void { arr(b).fill(value); }
 
@@ -120,12 +147,15 @@ export class CpuBackend implements Backend {
   gemmOpenBlas(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number, transA: boolean, transB: boolean): void {
     this.nat.gemmBlas!(arr(C), arr(A), arr(Bm), M, N, K, transA, transB, 1, 0);
   }
-  /** An operand as float32: bf16 ones widened (only an fp32 backend handed a bf16 copy does this). */
+  /** An operand as float32: bf16 ones widened, split ones joined (only an fp32 backend handed those does this). */
   private f32(b: Buf): Float32Array { return b.dtype === 'f32' ? arr(b) : this.read(b); }
   addBias(y: Buf, bias: Buf, M: number, N: number): void { this.nat.addBias!(arr(y), arr(bias), M, N); }
   biasBackward(dbias: Buf, dy: Buf, M: number, N: number): void { this.nat.biasBackward!(arr(dbias), arr(dy), M, N); }
   add(out: Buf, a: Buf, b: Buf): void { this.nat.add!(arr(out), arr(a), arr(b)); }
-  axpy(y: Buf, x: Buf, alpha: number): void { this.nat.axpy!(arr(y), arr(x), alpha); }
+  axpy(y: Buf, x: Buf, alpha: number): void {
+    if (y.dtype === 'split') this.nat.axpySplit!(...split(y).args, arr(x), alpha);
+    else this.nat.axpy!(arr(y), arr(x), alpha);
+  }
   scale(x: Buf, alpha: number): void { this.nat.scale!(arr(x), alpha); }
   sumSquares(x: Buf): number { return this.nat.sumSquares!(arr(x)) as number; }
 
@@ -152,7 +182,8 @@ export class CpuBackend implements Backend {
     this.nat.siluMulBackward!(arr(dgate), arr(dup), arr(dout), arr(gate), arr(up));
   }
   embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void {
-    if (table.dtype === 'bf16') this.nat.embeddingBf16!(arr(out), anyArr(table), ids, M, C);
+    if (table.dtype === 'split') this.nat.embeddingSplit!(arr(out), ...split(table).args, ids, M, C);
+    else if (table.dtype === 'bf16') this.nat.embeddingBf16!(arr(out), anyArr(table), ids, M, C);
     else this.nat.embedding!(arr(out), arr(table), ids, M, C);
   }
   embeddingBackward(dtable: Buf, dout: Buf, ids: Ints, M: number, C: number): void {
@@ -169,7 +200,8 @@ export class CpuBackend implements Backend {
       out.entropies ?? null, out.certainties ?? null);
   }
   adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void {
-    this.nat.adamw!(arr(p), arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    if (p.dtype === 'split') this.nat.adamwSplit!(...split(p).args, arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    else this.nat.adamw!(arr(p), arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
   }
 }
 

@@ -15,10 +15,19 @@ import type { AttentionArgs, Backend, Buf, DType, Draws, Ints, Precision, TokenP
 import { TtrlError } from '../util/errors.js';
 
 class CudaBuf implements Buf {
-  /** addr: device address of element 0 (a plain number: user-space addresses are < 2^47).
-   *  owner: the addon's handle of the allocation, kept alive by every view of it. */
-  constructor(readonly n: number, readonly addr: number, readonly owner: object, readonly dtype: DType = 'f32') {}
+  /** addr: device address of element 0 (a plain number: user-space addresses are < 2^47); of a split
+   *  buffer, its hi half's. owner: the addon's handle of the allocation, kept alive by every view of it.
+   *  split: a split buffer's lo half, its tie bits and its first bit (native/split.h). */
+  constructor(readonly n: number, readonly addr: number, readonly owner: object, readonly dtype: DType = 'f32',
+              readonly split?: { lo: number; ties: number; base: number }) {}
 }
+
+/** A split buffer's four kernel arguments: hi, lo, ties, first bit. */
+const splitArgs = (b: Buf): [number, number, number, number] => {
+  const c = b as CudaBuf;
+  if (!c.split) throw new TtrlError(`a ${b.dtype} buffer was given where a split one is expected`);
+  return [c.addr, c.split.lo, c.split.ties, c.split.base];
+};
 
 /** The device address of a float32 buffer (the kernels that take only those). */
 const dev = (b: Buf): number => {
@@ -27,7 +36,8 @@ const dev = (b: Buf): number => {
 };
 /** The device address of a buffer of either dtype. */
 const devAny = (b: Buf): number => (b as CudaBuf).addr;
-const bytesOf = (dtype: DType): number => (dtype === 'bf16' ? 2 : 4);
+/** Bytes of one value (of a split buffer: its hi or lo half, each laid out like a bf16 buffer). */
+const bytesOf = (dtype: DType): number => (dtype === 'f32' ? 4 : 2);
 const devOrNull = (b: Buf | null): number | null => (b ? dev(b) : null);
 
 type Native = Record<string, (...args: unknown[]) => unknown>;
@@ -153,6 +163,10 @@ export class CudaBackend implements Backend {
 
   // ---- memory ---------------------------------------------------------------------------------------
   alloc(n: number, dtype: DType = 'f32'): Buf {
+    if (dtype === 'split') {  // one allocation: hi (2n bytes), lo (2n), tie bits (a word per 32 values)
+      const owner = this.nat.alloc!(n + Math.ceil(n / 32)) as object, addr = this.nat.addr!(owner) as number;
+      return new CudaBuf(n, addr, owner, dtype, { lo: addr + 2 * n, ties: addr + 4 * n, base: 0 });
+    }
     const owner = this.nat.alloc!(Math.ceil((n * bytesOf(dtype)) / 4)) as object;  // the addon counts floats
     return new CudaBuf(n, this.nat.addr!(owner) as number, owner, dtype);
   }
@@ -164,11 +178,15 @@ export class CudaBackend implements Backend {
   view(b: Buf, offset: number, n: number): Buf {
     const c = b as CudaBuf;
     if (offset < 0 || n < 0 || offset + n > c.n) throw new RangeError(`view [${offset}, ${offset + n}) outside buffer of ${c.n}`);
-    return new CudaBuf(n, c.addr + bytesOf(c.dtype) * offset, c.owner, c.dtype);
+    const s = c.split && { lo: c.split.lo + 2 * offset, ties: c.split.ties, base: c.split.base + offset };
+    return new CudaBuf(n, c.addr + bytesOf(c.dtype) * offset, c.owner, c.dtype, s);
   }
   upload(dst: Buf, src: Float32Array, offset = 0): void {
     if (offset < 0 || offset + src.length > dst.n) throw new RangeError(`upload of ${src.length} at ${offset} outside buffer of ${dst.n}`);
-    if (src.length) this.nat.upload!(dev(dst) + 4 * offset, src);
+    if (!src.length) return;
+    if (dst.dtype !== 'split') { this.nat.upload!(dev(dst) + 4 * offset, src); return; }
+    const wide = this.fromHost(src);
+    this.nat.splitF32!(...splitArgs(this.view(dst, offset, src.length)), dev(wide), src.length);
   }
   read(b: Buf): Float32Array {
     if (b.dtype === 'f32') return this.nat.download!(dev(b), b.n) as Float32Array;
@@ -176,12 +194,21 @@ export class CudaBackend implements Backend {
     this.copy(wide, b);
     return this.nat.download!(dev(wide), b.n) as Float32Array;
   }
+  /** Conversions go through float32, except split → bf16, which is the hi half (its rounding) as it is. */
   copy(dst: Buf, src: Buf): void {
     if (dst.n !== src.n) throw new RangeError(`copy of ${src.n} ${src.dtype === 'f32' ? 'floats' : 'values'} into a buffer of ${dst.n}`);
     if (!src.n) return;
-    if (dst.dtype === src.dtype) this.nat.copy!(devAny(dst), devAny(src), 0, src.n * bytesOf(src.dtype));
-    else if (dst.dtype === 'bf16') this.nat.toBf16!(devAny(dst), dev(src), src.n);
-    else this.nat.fromBf16!(dev(dst), devAny(src), src.n);
+    if (dst.dtype === src.dtype && dst.dtype !== 'split') { this.nat.copy!(devAny(dst), devAny(src), 0, src.n * bytesOf(src.dtype)); return; }
+    if (dst.dtype === 'bf16' && src.dtype === 'split') { this.nat.copy!(devAny(dst), devAny(src), 0, src.n * 2); return; }
+    let f = src;
+    if (src.dtype !== 'f32') {
+      f = this.alloc(src.n);
+      if (src.dtype === 'split') this.nat.joinF32!(dev(f), ...splitArgs(src), src.n);
+      else this.nat.fromBf16!(dev(f), devAny(src), src.n);
+    }
+    if (dst.dtype === 'f32') this.nat.copy!(dev(dst), dev(f), 0, src.n * 4);
+    else if (dst.dtype === 'bf16') this.nat.toBf16!(devAny(dst), dev(f), src.n);
+    else this.nat.splitF32!(...splitArgs(dst), dev(f), src.n);
   }
   fill(b: Buf, value: number): void { this.nat.fill!(dev(b), b.n, value); }
   /** Waits for all queued GPU work (for timing). */
@@ -189,13 +216,14 @@ export class CudaBackend implements Backend {
 
   // ---- dense ------------------------------------------------------------------------------------------
   gemm(C: Buf, A: Buf, Bm: Buf, M: number, N: number, K: number, transA: boolean, transB: boolean, alpha: number, beta: number): void {
-    if (this.precision === 'fp32' && (A.dtype === 'bf16' || Bm.dtype === 'bf16')) {  // widened: exact
+    if (this.precision === 'fp32' && (A.dtype !== 'f32' || Bm.dtype !== 'f32')) {  // widened (split: joined): exact
       const wide = (b: Buf): Buf => { if (b.dtype === 'f32') return b; const w = this.alloc(b.n); this.copy(w, b); return w; };
       this.nat.gemm!(dev(C), dev(wide(A)), dev(wide(Bm)), M, N, K, transA, transB, alpha, beta, this.useCublas);
       return;
     }
     if (this.precision === 'bf16') {
-      this.nat.gemmBf16!(dev(C), devAny(A), devAny(Bm), A.dtype === 'bf16', Bm.dtype === 'bf16', M, N, K, transA, transB, alpha, beta, this.useCublas);
+      // a split operand is its bf16 half
+      this.nat.gemmBf16!(dev(C), devAny(A), devAny(Bm), A.dtype !== 'f32', Bm.dtype !== 'f32', M, N, K, transA, transB, alpha, beta, this.useCublas);
       return;
     }
     this.nat.gemm!(dev(C), dev(A), dev(Bm), M, N, K, transA, transB, alpha, beta, this.useCublas);
@@ -203,7 +231,10 @@ export class CudaBackend implements Backend {
   addBias(y: Buf, bias: Buf, M: number, N: number): void { this.nat.addBias!(dev(y), dev(bias), M, N); }
   biasBackward(dbias: Buf, dy: Buf, M: number, N: number): void { this.nat.biasBackward!(dev(dbias), dev(dy), M, N); }
   add(out: Buf, a: Buf, b: Buf): void { this.nat.add!(dev(out), dev(a), dev(b), out.n); }
-  axpy(y: Buf, x: Buf, alpha: number): void { this.nat.axpy!(dev(y), dev(x), alpha, y.n); }
+  axpy(y: Buf, x: Buf, alpha: number): void {
+    if (y.dtype === 'split') this.nat.axpySplit!(...splitArgs(y), dev(x), alpha, y.n);
+    else this.nat.axpy!(dev(y), dev(x), alpha, y.n);
+  }
   scale(x: Buf, alpha: number): void { this.nat.scale!(dev(x), alpha, x.n); }
   sumSquares(x: Buf): number { return this.nat.sumSquares!(dev(x), x.n) as number; }
 
@@ -237,7 +268,8 @@ export class CudaBackend implements Backend {
   }
   embedding(out: Buf, table: Buf, ids: Ints, M: number, C: number): void {
     checkIds('embedding', ids, M, C ? Math.floor(table.n / C) : 0, false);
-    if (table.dtype === 'bf16') this.nat.embeddingBf16!(dev(out), devAny(table), ids, M, C);
+    if (table.dtype === 'split') this.nat.embeddingSplit!(dev(out), ...splitArgs(table), ids, M, C);
+    else if (table.dtype === 'bf16') this.nat.embeddingBf16!(dev(out), devAny(table), ids, M, C);
     else this.nat.embedding!(dev(out), dev(table), ids, M, C);
   }
   embeddingBackward(dtable: Buf, dout: Buf, ids: Ints, M: number, C: number): void {
@@ -266,7 +298,8 @@ export class CudaBackend implements Backend {
 
   // ---- optimizer --------------------------------------------------------------------------------------
   adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void {
-    this.nat.adamw!(dev(p), dev(g), dev(m), dev(v), p.n, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    if (p.dtype === 'split') this.nat.adamwSplit!(...splitArgs(p), dev(g), dev(m), dev(v), p.n, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    else this.nat.adamw!(dev(p), dev(g), dev(m), dev(v), p.n, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
   }
 }
 

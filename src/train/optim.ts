@@ -29,7 +29,8 @@ export class Optimizer {
 
   constructor(readonly params: Map<string, Param>, readonly cfg: OptimConfig, readonly be: Backend) {}
 
-  /** Apply one update with learning rate lr to every parameter that has a gradient. */
+  /** Apply one update with learning rate lr to every parameter that has a gradient (split matrices at
+   *  precision bf16 in place, by the fused kernels: their bf16 halves are then up to date too). */
   step(lr: number): void {
     this.t += 1;
     const { beta1, beta2, eps, weightDecay } = this.cfg;
@@ -38,7 +39,6 @@ export class Optimizer {
       if (!p.grad) continue;
       if (this.cfg.kind === 'sgd') this.be.axpy(p.buf, p.grad, -lr);
       else this.be.adamw(p.buf, p.grad, this.state(this.m, p), this.state(this.v, p), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
-      if (p.compute) this.be.copy(p.compute, p.buf);  // the bf16 compute copy follows the fp32 master
     }
   }
 
