@@ -4,6 +4,7 @@
 #include "math.h"  // first: its pragma must precede the standard headers
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 #include "kernels.h"
 
@@ -12,178 +13,244 @@ namespace ttrl_cpu {
 // ---- forward --------------------------------------------------------------------------------------------
 // Work item (b, g, query tile): the rep = H/G query heads of KV head g at Tq consecutive positions are the
 // M = Tq·rep rows of one tile, so each key is read once for all heads of its group (decode: one tile of rep
-// rows). The tile's keys [0, qStart + last position + 1) are copied (bf16 widened exactly) into scratch in
-// the micro-kernels' layouts; S = Q·Kᵀ·scale, the causal limit and key mask, softmax per row, O = P·V.
-// All arithmetic is fp32 at both KV precisions.
+// rows). Scores are kept key-major, Sᵀ (keys × rows): the score micro-kernel then reads fp32 keys in place
+// (a bf16 cache is widened exactly into scratch first), and the causal limit, key mask and softmax run
+// across rows in vector lanes. Then O = P·V from value rows copied into scratch, masked keys' zeroed. All
+// arithmetic is fp32 at both KV precisions.
 namespace {
-constexpr int64_t kNr = 4;     // rows of a micro-kernel block
-constexpr int64_t kNc = 16;    // keys (scores) or value columns (P·V) of a micro-kernel block: two AVX2 vectors
 constexpr int64_t kRows = 64;  // rows per tile, about: a tile's scratch stays in L2 for prefill lengths
+constexpr int64_t kNc = 16;    // value columns of a P·V block: two AVX2 vectors
+constexpr int64_t kKeyChunk = 64;  // keys per P·V pass over a tile's rows
+constexpr int64_t kPvRows = 6;     // rows of a P·V block
 
 inline int64_t RoundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
-// s(kNr rows, kNc keys) = q(kNr rows of D)·kp(D × kNc panel)·scale. The kNr·kNc accumulators stay in
-// registers (8 vectors); per d: kNr broadcasts, two loads, 8 FMAs.
-inline void ScoreBlock(float* s, int64_t lds, const float* q, int64_t D, const float* kp, float scale) {
-  float acc[kNr][kNc] = {};
+// sᵀ(KR keys, RC rows) = k(KR key rows of D)·qt(D × RC panel of rows)·scale. The KR·RC/8 accumulators stay
+// in registers: 12, as the FMA latency needs 8 or more in flight; per d: KR broadcasts, RC/8 loads. RC = 16
+// (KR = 6) for prefill tiles; 8 (KR = 12) for decode, whose tile has only rep rows.
+template <int KR, int RC>
+inline void ScoreBlock(float* s, int64_t lds, const float* const* kr, const float* qt, int64_t D, float scale) {
+  float acc[KR][RC] = {};
   for (int64_t d = 0; d < D; d++) {
-    const float* kd = kp + d * kNc;
-    for (int64_t r = 0; r < kNr; r++) {
-      const float qr = q[r * D + d];
+    const float* qd = qt + d * RC;
+    for (int i = 0; i < KR; i++) {
+      const float kv = kr[i][d];
 #pragma omp simd
-      for (int64_t c = 0; c < kNc; c++) acc[r][c] += qr * kd[c];
+      for (int c = 0; c < RC; c++) acc[i][c] += kv * qd[c];
     }
   }
-  for (int64_t r = 0; r < kNr; r++) {
+  for (int i = 0; i < KR; i++) {
 #pragma omp simd
-    for (int64_t c = 0; c < kNc; c++) s[r * lds + c] = acc[r][c] * scale;
+    for (int c = 0; c < RC; c++) s[i * lds + c] = acc[i][c] * scale;
   }
 }
 
-// o(kNr rows, kNc columns) = p(kNr rows, keys [0, n))·v(n rows of ldv, kNc columns).
-inline void PvBlock(float* o, int64_t ldo, const float* p, int64_t ldp, const float* v, int64_t ldv, int64_t n) {
-  float acc[kNr][kNc] = {};
-  for (int64_t j = 0; j < n; j++) {
-    const float* vj = v + j * ldv;
-    for (int64_t r = 0; r < kNr; r++) {
-      const float pr = p[r * ldp + j];
+// o(R rows, kNc columns) (+)= p(R rows, keys [j0, j1))·v(rows [j0, j1) of ldv, kNc columns); p is key-major
+// (pᵀ, ldp). `add` continues the sums of an earlier key chunk. R = 6: 12 accumulators (the FMA latency
+// needs 8 or more in flight); R < 6 for a tile's last rows.
+template <int R>
+inline void PvBlock(float* o, int64_t ldo, const float* pt, int64_t ldp, const float* v, int64_t ldv, int64_t j0,
+                    int64_t j1, bool add) {
+  float acc[R][kNc];
+  for (int r = 0; r < R; r++) {
 #pragma omp simd
-      for (int64_t c = 0; c < kNc; c++) acc[r][c] += pr * vj[c];
+    for (int c = 0; c < kNc; c++) acc[r][c] = add ? o[r * ldo + c] : 0.f;
+  }
+  for (int64_t j = j0; j < j1; j++) {
+    const float* vj = v + j * ldv;
+    const float* pj = pt + j * ldp;
+    for (int r = 0; r < R; r++) {
+      const float pr = pj[r];
+#pragma omp simd
+      for (int c = 0; c < kNc; c++) acc[r][c] += pr * vj[c];
     }
   }
-  for (int64_t r = 0; r < kNr; r++) {
+  for (int r = 0; r < R; r++) {
 #pragma omp simd
-    for (int64_t c = 0; c < kNc; c++) o[r * ldo + c] = acc[r][c];
+    for (int c = 0; c < kNc; c++) o[r * ldo + c] = acc[r][c];
+  }
+}
+
+// PvBlock over `rows` ≤ kPvRows rows, all value column blocks.
+inline void PvRows(int64_t rows, float* o, const float* pt, int64_t ldp, const float* v, int64_t Dp, int64_t j0,
+                   int64_t j1) {
+  for (int64_t c0 = 0; c0 < Dp; c0 += kNc) {
+    float* oc = o + c0;
+    const float* vc = v + c0;
+    switch (rows) {
+      case 6: PvBlock<6>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      case 5: PvBlock<5>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      case 4: PvBlock<4>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      case 3: PvBlock<3>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      case 2: PvBlock<2>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      default: PvBlock<1>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+    }
   }
 }
 
 inline float ToF(float x) { return x; }
 inline float ToF(uint16_t h) { return Widen(h); }
 
+struct Tiling {
+  int64_t rep, Tq, nT, RC, Mp, Dp, nCap, stride;  // stride: one key slot to the next in k / v
+};
+
 // One thread's scratch, sized for the largest tile of the call. It lives in a per-thread buffer that only
 // grows (OpenMP keeps its threads), so a decode step neither allocates nor clears it.
 struct Scratch {
-  float *q, *k, *v, *s, *o, *inv;
-  Scratch(int64_t Mp, int64_t D, int64_t Dp, int64_t nCap) {
+  float *qt, *k, *v, *s, *o, *nr, *mx, *mz, *sum, *zero;
+  Scratch(const Tiling& tl, int64_t D) {
     thread_local std::vector<float> buf;
-    const int64_t need = Mp * D + nCap * D + nCap * Dp + Mp * nCap + Mp * Dp + Mp;
+    const int64_t Mp = tl.Mp, n = tl.nCap;
+    const int64_t need = Mp * D + n * D + n * tl.Dp + n * Mp + Mp * tl.Dp + 4 * Mp + D;
     if ((int64_t)buf.size() < need) buf.resize(need);
-    q = buf.data(); k = q + Mp * D; v = k + nCap * D; s = v + nCap * Dp; o = s + Mp * nCap; inv = o + Mp * Dp;
+    qt = buf.data(); k = qt + Mp * D; v = k + n * D; s = v + n * tl.Dp; o = s + n * Mp;
+    nr = o + Mp * tl.Dp; mx = nr + Mp; mz = mx + Mp; sum = mz + Mp; zero = sum + Mp;
+    std::fill(zero, zero + D, 0.f);
   }
 };
 
-// Keys [0, n) of one (slot, KV head) into kNc-key panels (panel p: D rows of kNc keys, zero past n), values
-// into n rows of Dp columns (zero past D, and zero for masked keys so that whatever a padding slot holds
-// cannot reach the output through a zero probability).
+// Value rows [0, n) into scratch (Dp columns, zero past D), zero for masked keys so that whatever a padding
+// slot holds cannot reach the output through a zero probability. bf16 keys are widened into scratch too.
 template <typename KV>
 void PackKV(const Scratch& w, const KV* kb, const KV* vb, const float* km, int64_t n, int64_t stride, int64_t D,
             int64_t Dp) {
-  const int64_t nPad = RoundUp(n, kNc);
-  float* kp = w.k;
-  for (int64_t j = 0; j < nPad; j++) {
-    float* col = kp + (j / kNc) * D * kNc + j % kNc;
-    if (j >= n) { for (int64_t d = 0; d < D; d++) col[d * kNc] = 0.f; continue; }
-    const KV* kj = kb + j * stride;
-    for (int64_t d = 0; d < D; d++) col[d * kNc] = ToF(kj[d]);
-  }
   for (int64_t j = 0; j < n; j++) {
     float* row = w.v + j * Dp;
     const KV* vj = vb + j * stride;
     const bool live = km[j] != 0.f;
     for (int64_t d = 0; d < D; d++) row[d] = live ? ToF(vj[d]) : 0.f;
     std::fill(row + D, row + Dp, 0.f);
+    if constexpr (!std::is_same_v<KV, float>) {
+      const KV* kj = kb + j * stride;
+      for (int64_t d = 0; d < D; d++) w.k[j * D + d] = ToF(kj[d]);
+    }
   }
 }
 
-// Softmax of tile row r over keys [0, n) (the causal limit) in place: masked keys are −∞, exps, zero past
-// n up to nPad (the P·V block reads them). Returns lse and sets inv[r] (0 for a row with no visible key).
-inline float SoftmaxRow(float* s, float& inv, const float* km, int64_t n, int64_t nPad) {
-  float mx = -INFINITY;
-#pragma omp simd reduction(max : mx)
-  for (int64_t j = 0; j < n; j++) {
-    const float x = km[j] == 0.f ? -INFINITY : s[j];
-    s[j] = x;
-    mx = x > mx ? x : mx;
+// Rows r = ti·rep + (h − g·rep) of positions t0 + ti into RC-row panels, d-major (panel: D × RC), zero past M;
+// nr[r] = the keys row r may see (causal), 0 for padding rows.
+void PackQ(const Scratch& w, const Attn& a, const Tiling& tl, int64_t b, int64_t g, int64_t t0, int64_t M,
+           int64_t Mpt) {
+  const int64_t D = a.D, RC = tl.RC, rep = tl.rep, q0 = a.qStart[b] + t0;
+  for (int64_t r = 0; r < Mpt; r++) {
+    float* dst = w.qt + (r / RC) * D * RC + r % RC;
+    w.nr[r] = r < M ? (float)(q0 + r / rep + 1) : 0.f;
+    if (r >= M) { for (int64_t d = 0; d < D; d++) dst[d * RC] = 0.f; continue; }
+    const float* src = a.q + ((b * a.T + t0 + r / rep) * a.H + g * rep + r % rep) * D;
+    for (int64_t d = 0; d < D; d++) dst[d * RC] = src[d];
   }
-  std::fill(s + n, s + nPad, 0.f);
-  if (mx == -INFINITY) {
-    std::fill(s, s + n, 0.f);
-    inv = 0.f;
-    return -INFINITY;
-  }
-  float sum = 0.f;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t j = 0; j < n; j++) {
-    const float e = ExpF(s[j] - mx);  // masked: exp(−∞) = 0
-    s[j] = e;
-    sum += e;
-  }
-  inv = 1.f / sum;
-  return mx + std::log(sum);
 }
 
-struct Tiling {
-  int64_t rep, Dp, stride, Tq, nT;  // stride: one key slot to the next
-};
+// sᵀ (keys × Mpt) for each RC-row panel, up to the keys its latest row sees: a tile computes only a sliver
+// of the causal triangle beyond the limit. Key rows past nMax read zeros.
+template <int KR, int RC>
+void Scores(const Scratch& w, const float* kb, int64_t ldk, int64_t nMax, int64_t q0, int64_t rep, int64_t M,
+            int64_t Mpt, int64_t D, float scale) {
+  for (int64_t p0 = 0; p0 < Mpt; p0 += RC) {
+    const int64_t nb = q0 + (std::min(p0 + RC, M) - 1) / rep + 1;
+    for (int64_t j0 = 0; j0 < nb; j0 += KR) {
+      const float* kr[KR];
+      for (int i = 0; i < KR; i++) kr[i] = j0 + i < nMax ? kb + (j0 + i) * ldk : w.zero;
+      ScoreBlock<KR, RC>(w.s + j0 * Mpt + p0, Mpt, kr, w.qt + p0 * D, D, scale);
+    }
+  }
+}
 
-// One work item: rows r = ti·rep + (h − g·rep) for the tq positions t0 + ti. Row blocks stop at the keys
-// their latest row sees, so a tile computes only a sliver of the causal triangle beyond the limit.
-template <typename KV>
-void Tile(float* out, float* lse, const Attn& a, const KV* kAll, const KV* vAll, int64_t b, int64_t g,
-          int64_t t0, const Tiling& tl, const Scratch& w) {
-  const int64_t rep = tl.rep, D = a.D, Dp = tl.Dp, sb = a.slots[b];
-  const int64_t tq = std::min(tl.Tq, a.T - t0), M = tq * rep, Mp = RoundUp(M, kNr);
-  const int64_t q0 = a.qStart[b] + t0;  // position of the tile's first query
-  const int64_t nPad = RoundUp(q0 + tq, kNc);
-  const float* km = a.keyMask + sb * a.S;
-  const int64_t base = sb * a.S * tl.stride + g * D;
-  PackKV(w, kAll + base, vAll + base, km, q0 + tq, tl.stride, D, Dp);
-  for (int64_t ti = 0; ti < tq; ti++)  // the rep heads of one position are contiguous in q
-    std::copy_n(a.q + ((b * a.T + t0 + ti) * a.H + g * rep) * D, rep * D, w.q + ti * rep * D);
-  std::fill(w.q + M * D, w.q + Mp * D, 0.f);
-  float* s = w.s;
-  auto blockKeys = [&](int64_t r0) { return q0 + (std::min(r0 + kNr, M) - 1) / rep + 1; };
-  for (int64_t r0 = 0; r0 < Mp; r0 += kNr) {
-    const int64_t nb = blockKeys(r0);
-    for (int64_t j0 = 0; j0 < nb; j0 += kNc) ScoreBlock(s + r0 * nPad + j0, nPad, w.q + r0 * D, D, w.k + j0 * D, a.scale);
+// Softmax of each row over keys [0, nMax) of sᵀ, rows in vector lanes: row r sees key j < nr[r] with
+// keyMask ≠ 0, others are −∞. Leaves the exps (unnormalized P) in sᵀ and each row's max and sum. Entries
+// a panel did not compute lie past all its rows' limits: the select drops them.
+void Softmax(const Scratch& w, const float* km, int64_t nMax, int64_t Mpt) {
+  float *mx = w.mx, *mz = w.mz, *sum = w.sum;
+  const float* nr = w.nr;
+  std::fill(mx, mx + Mpt, -INFINITY);
+  std::fill(sum, sum + Mpt, 0.f);
+  for (int64_t j = 0; j < nMax; j++) {
+    float* sj = w.s + j * Mpt;
+    if (km[j] == 0.f) { std::fill(sj, sj + Mpt, -INFINITY); continue; }
+    const float jf = (float)j;
+#pragma omp simd
+    for (int64_t r = 0; r < Mpt; r++) {
+      const float x = jf < nr[r] ? sj[r] : -INFINITY;
+      sj[r] = x;
+      mx[r] = x > mx[r] ? x : mx[r];
+    }
   }
-  for (int64_t r = 0; r < Mp; r++) {
-    float* sr = s + r * nPad;
-    if (r >= M) { std::fill(sr, sr + nPad, 0.f); continue; }
-    const int64_t t = t0 + r / rep, h = g * rep + r % rep;
-    lse[(b * a.H + h) * a.T + t] = SoftmaxRow(sr, w.inv[r], km, a.qStart[b] + t + 1, nPad);
+  for (int64_t r = 0; r < Mpt; r++) mz[r] = mx[r] == -INFINITY ? 0.f : mx[r];  // no visible key: all exps 0
+  for (int64_t j = 0; j < nMax; j++) {
+    float* sj = w.s + j * Mpt;
+#pragma omp simd
+    for (int64_t r = 0; r < Mpt; r++) {
+      const float e = ExpF(sj[r] - mz[r]);  // masked: exp(−∞) = 0
+      sj[r] = e;
+      sum[r] += e;
+    }
   }
-  for (int64_t r0 = 0; r0 < Mp; r0 += kNr) {
-    const int64_t nb = blockKeys(r0);
-    for (int64_t c0 = 0; c0 < Dp; c0 += kNc) PvBlock(w.o + r0 * Dp + c0, Dp, s + r0 * nPad, nPad, w.v + c0, Dp, nb);
+}
+
+// O = P·V in 4-row blocks up to the keys each block's latest row sees, then out = O / sum and lse = max +
+// log(sum) per row (a row with no visible key: out 0, lse −∞).
+void Output(float* out, float* lse, const Scratch& w, const Attn& a, const Tiling& tl, int64_t b, int64_t g,
+            int64_t t0, int64_t M, int64_t Mpt) {
+  const int64_t D = a.D, Dp = tl.Dp, rep = tl.rep, q0 = a.qStart[b] + t0;
+  for (int64_t j0 = 0; j0 < q0 + (M - 1) / rep + 1; j0 += kKeyChunk) {  // a chunk of P and V stays in L1
+    for (int64_t r0 = 0; r0 < M; r0 += kPvRows) {
+      const int64_t rows = std::min(kPvRows, M - r0);
+      const int64_t j1 = std::min(j0 + kKeyChunk, q0 + (r0 + rows - 1) / rep + 1);
+      if (j1 > j0) PvRows(rows, w.o + r0 * Dp, w.s + r0, Mpt, w.v, Dp, j0, j1);
+    }
   }
   for (int64_t r = 0; r < M; r++) {
-    float* o = out + ((b * a.T + t0 + r / rep) * a.H + g * rep + r % rep) * D;
+    const int64_t t = t0 + r / rep, h = g * rep + r % rep;
+    const bool none = w.mx[r] == -INFINITY;
+    lse[(b * a.H + h) * a.T + t] = none ? -INFINITY : w.mx[r] + std::log(w.sum[r]);
+    const float inv = none ? 0.f : 1.f / w.sum[r];
     const float* src = w.o + r * Dp;
-    const float inv = w.inv[r];
+    float* o = out + ((b * a.T + t) * a.H + h) * D;
 #pragma omp simd
     for (int64_t d = 0; d < D; d++) o[d] = src[d] * inv;
   }
 }
 
 template <typename KV>
+void Tile(float* out, float* lse, const Attn& a, const KV* kAll, const KV* vAll, const Tiling& tl,
+          const Scratch& w, int64_t b, int64_t g, int64_t t0) {
+  const int64_t D = a.D, sb = a.slots[b], base = sb * a.S * tl.stride + g * D;
+  const int64_t tq = std::min(tl.Tq, a.T - t0), M = tq * tl.rep, Mpt = RoundUp(M, tl.RC);
+  const int64_t q0 = a.qStart[b] + t0, nMax = q0 + tq;  // the tile's keys: [0, nMax)
+  const float* km = a.keyMask + sb * a.S;
+  PackKV(w, kAll + base, vAll + base, km, nMax, tl.stride, D, tl.Dp);
+  PackQ(w, a, tl, b, g, t0, M, Mpt);
+  const float* kb = w.k;
+  int64_t ldk = D;
+  if constexpr (std::is_same_v<KV, float>) { kb = kAll + base; ldk = tl.stride; }
+  if (tl.RC == 16) Scores<6, 16>(w, kb, ldk, nMax, q0, tl.rep, M, Mpt, D, a.scale);
+  else Scores<12, 8>(w, kb, ldk, nMax, q0, tl.rep, M, Mpt, D, a.scale);
+  Softmax(w, km, nMax, Mpt);
+  Output(out, lse, w, a, tl, b, g, t0, M, Mpt);
+}
+
+template <typename KV>
 void Attention(float* out, float* lse, const Attn& a, const KV* kAll, const KV* vAll) {
   Tiling tl;
   tl.rep = a.H / a.G;
-  tl.Dp = RoundUp(a.D, kNc);
-  tl.stride = a.G * a.D;
   tl.Tq = std::max<int64_t>(1, std::min<int64_t>(a.T, kRows / tl.rep));
   tl.nT = (a.T + tl.Tq - 1) / tl.Tq;
+  tl.RC = tl.Tq * tl.rep > 8 ? 16 : 8;
+  tl.Mp = RoundUp(tl.Tq * tl.rep, tl.RC);
+  tl.Dp = RoundUp(a.D, kNc);
   int64_t qMax = 0;
   for (int64_t b = 0; b < a.B; b++) qMax = std::max<int64_t>(qMax, a.qStart[b]);
-  const int64_t Mp = RoundUp(tl.Tq * tl.rep, kNr), nCap = RoundUp(qMax + a.T, kNc), BG = a.B * a.G;
+  tl.nCap = RoundUp(qMax + a.T, kNc) + 16;  // + score rows of a last key block past the tile's keys
+  tl.stride = a.G * a.D;
+  const int64_t BG = a.B * a.G;
 #pragma omp parallel
   {
-    const Scratch w(Mp, a.D, tl.Dp, nCap);
+    const Scratch w(tl, a.D);
 #pragma omp for schedule(dynamic)
     for (int64_t i = 0; i < tl.nT * BG; i++) {
       const int64_t tile = tl.nT - 1 - i / BG, bg = i % BG;  // latest tiles (the most keys) first
-      Tile(out, lse, a, kAll, vAll, bg / a.G, bg % a.G, tile * tl.Tq, tl, w);
+      Tile(out, lse, a, kAll, vAll, tl, w, bg / a.G, bg % a.G, tile * tl.Tq);
     }
   }
 }
