@@ -155,6 +155,23 @@ for (const be of backends()) {
   });
 }
 
+for (const be of backends()) {
+  test(`${be.name}: attention: NaN keys and values in masked slots do not reach out or lse`, (t) => {
+    for (const c of [cases()[1]!, ...tilingCases().slice(1, 3)]) {
+      const x = inputs(c, 8);
+      const kv = c.G * c.D;
+      for (let i = 0; i < c.keyMask.length; i++) if (c.keyMask[i] === 0) { x.k.fill(NaN, i * kv, (i + 1) * kv); x.v.fill(NaN, i * kv, (i + 1) * kv); }
+      const n = c.B * c.T * c.H * c.D, out = be.alloc(n), lse = be.alloc(c.B * c.H * c.T);
+      be.attention(out, lse, { B: c.B, T: c.T, S: c.S, H: c.H, G: c.G, D: c.D, q: dev(be, x.q), k: dev(be, x.k), v: dev(be, x.v),
+        keyMask: dev(be, c.keyMask), qStart: c.qStart, scale: 1 / Math.sqrt(c.D), slots: c.slots });
+      const want = new Float64Array(n), wantLse = new Float64Array(c.B * c.H * c.T);
+      ref.attention(want, wantLse, refArgs(c, { q: f64(x.q), k: f64(x.k), v: f64(x.v) }));  // reads no masked slot
+      close(t, `${c.name} out`, host(be, out), want, OUT);
+      close(t, `${c.name} lse`, host(be, lse), wantLse, { atol: 1e-5, rtol: 1e-6 });
+    }
+  });
+}
+
 test('reference: attentionBackward = finite differences of attention (GQA, slots, masks)', (t) => {
   for (const c of cases().slice(0, 3)) {
     const x = inputs(c, 5);
