@@ -1,57 +1,256 @@
-// Causal attention over a slotted KV cache (grouped-query), forward and backward, fused per query: no T×S
-// score matrix is stored.
+// Causal attention over a slotted KV cache (grouped-query), forward and backward. The forward works on tiles
+// of queries as small matrix products (register-blocked micro-kernels on per-thread scratch); the backward is
+// fused per query. Neither stores a T×S score matrix for the whole batch.
 #include "math.h"  // first: its pragma must precede the standard headers
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 #include "kernels.h"
 
 namespace ttrl_cpu {
 
-// out(B,T,H,D) = softmax(q·kᵀ·scale, causal + key mask)·v ; lse(B,H,T). A query with no visible key gets 0.
-// Parallel over (b, h). Per query: the scores of its visible keys (vectorized dots), one vectorized pass of
-// exps, then the probability-weighted sum of the value rows. KV is float or uint16_t (bf16 cache).
+// ---- forward --------------------------------------------------------------------------------------------
+// Work item (b, g, query tile): the rep = H/G query heads of KV head g at Tq consecutive positions are the
+// M = Tq·rep rows of one tile, so each key is read once for all heads of its group (decode: one tile of rep
+// rows). Scores are kept key-major, Sᵀ (keys × rows): the score micro-kernel then reads fp32 keys in place
+// (a bf16 cache is widened exactly into scratch first), and the causal limit, key mask and softmax run
+// across rows in vector lanes. Then O = P·V from value rows copied into scratch, masked keys' zeroed. All
+// arithmetic is fp32 at both KV precisions.
 namespace {
+constexpr int64_t kRows = 64;  // rows per tile, about: a tile's scratch stays in L2 for prefill lengths
+constexpr int64_t kNc = 16;    // value columns of a P·V block: two AVX2 vectors
+constexpr int64_t kKeyChunk = 64;  // keys per P·V pass over a tile's rows
+constexpr int64_t kPvRows = 6;     // rows of a P·V block
+
+inline int64_t RoundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// sᵀ(KR keys, RC rows) = k(KR key rows of D)·qt(D × RC panel of rows)·scale. The KR·RC/8 accumulators stay
+// in registers: 12, as the FMA latency needs 8 or more in flight; per d: KR broadcasts, RC/8 loads. RC = 16
+// (KR = 6) for prefill tiles; 8 (KR = 12) for decode, whose tile has only rep rows.
+template <int KR, int RC>
+inline void ScoreBlock(float* s, int64_t lds, const float* const* kr, const float* qt, int64_t D, float scale) {
+  float acc[KR][RC] = {};
+  for (int64_t d = 0; d < D; d++) {
+    const float* qd = qt + d * RC;
+    for (int i = 0; i < KR; i++) {
+      const float kv = kr[i][d];
+#pragma omp simd
+      for (int c = 0; c < RC; c++) acc[i][c] += kv * qd[c];
+    }
+  }
+  for (int i = 0; i < KR; i++) {
+#pragma omp simd
+    for (int c = 0; c < RC; c++) s[i * lds + c] = acc[i][c] * scale;
+  }
+}
+
+// o(R rows, kNc columns) (+)= p(R rows, keys [j0, j1))·v(rows [j0, j1) of ldv, kNc columns); p is key-major
+// (pᵀ, ldp). `add` continues the sums of an earlier key chunk. R = 6: 12 accumulators (the FMA latency
+// needs 8 or more in flight); R < 6 for a tile's last rows.
+template <int R>
+inline void PvBlock(float* o, int64_t ldo, const float* pt, int64_t ldp, const float* v, int64_t ldv, int64_t j0,
+                    int64_t j1, bool add) {
+  float acc[R][kNc];
+  for (int r = 0; r < R; r++) {
+#pragma omp simd
+    for (int c = 0; c < kNc; c++) acc[r][c] = add ? o[r * ldo + c] : 0.f;
+  }
+  for (int64_t j = j0; j < j1; j++) {
+    const float* vj = v + j * ldv;
+    const float* pj = pt + j * ldp;
+    for (int r = 0; r < R; r++) {
+      const float pr = pj[r];
+#pragma omp simd
+      for (int c = 0; c < kNc; c++) acc[r][c] += pr * vj[c];
+    }
+  }
+  for (int r = 0; r < R; r++) {
+#pragma omp simd
+    for (int c = 0; c < kNc; c++) o[r * ldo + c] = acc[r][c];
+  }
+}
+
+// PvBlock over `rows` ≤ kPvRows rows, all value column blocks.
+inline void PvRows(int64_t rows, float* o, const float* pt, int64_t ldp, const float* v, int64_t Dp, int64_t j0,
+                   int64_t j1) {
+  for (int64_t c0 = 0; c0 < Dp; c0 += kNc) {
+    float* oc = o + c0;
+    const float* vc = v + c0;
+    switch (rows) {
+      case 6: PvBlock<6>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      case 5: PvBlock<5>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      case 4: PvBlock<4>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      case 3: PvBlock<3>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      case 2: PvBlock<2>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+      default: PvBlock<1>(oc, Dp, pt, ldp, vc, Dp, j0, j1, j0 > 0); break;
+    }
+  }
+}
+
+inline float ToF(float x) { return x; }
+inline float ToF(uint16_t h) { return Widen(h); }
+
+struct Tiling {
+  int64_t rep, Tq, nT, RC, Mp, Dp, nCap, stride;  // stride: one key slot to the next in k / v
+};
+
+// One thread's scratch, sized for the largest tile of the call. It lives in a per-thread buffer that only
+// grows (OpenMP keeps its threads), so a decode step neither allocates nor clears it.
+struct Scratch {
+  float *qt, *k, *v, *s, *o, *nr, *mx, *mz, *sum, *zero;
+  Scratch(const Tiling& tl, int64_t D) {
+    thread_local std::vector<float> buf;
+    const int64_t Mp = tl.Mp, n = tl.nCap;
+    const int64_t need = Mp * D + n * D + n * tl.Dp + n * Mp + Mp * tl.Dp + 4 * Mp + D;
+    if ((int64_t)buf.size() < need) buf.resize(need);
+    qt = buf.data(); k = qt + Mp * D; v = k + n * D; s = v + n * tl.Dp; o = s + n * Mp;
+    nr = o + Mp * tl.Dp; mx = nr + Mp; mz = mx + Mp; sum = mz + Mp; zero = sum + Mp;
+    std::fill(zero, zero + D, 0.f);
+  }
+};
+
+// Value rows [0, n) into scratch (Dp columns, zero past D), zero for masked keys so that whatever a padding
+// slot holds cannot reach the output through a zero probability. bf16 keys are widened into scratch too.
+template <typename KV>
+void PackKV(const Scratch& w, const KV* kb, const KV* vb, const float* km, int64_t n, int64_t stride, int64_t D,
+            int64_t Dp) {
+  for (int64_t j = 0; j < n; j++) {
+    float* row = w.v + j * Dp;
+    const KV* vj = vb + j * stride;
+    const bool live = km[j] != 0.f;
+    for (int64_t d = 0; d < D; d++) row[d] = live ? ToF(vj[d]) : 0.f;
+    std::fill(row + D, row + Dp, 0.f);
+    if constexpr (!std::is_same_v<KV, float>) {
+      const KV* kj = kb + j * stride;
+      for (int64_t d = 0; d < D; d++) w.k[j * D + d] = ToF(kj[d]);
+    }
+  }
+}
+
+// Rows r = ti·rep + (h − g·rep) of positions t0 + ti into RC-row panels, d-major (panel: D × RC), zero past M;
+// nr[r] = the keys row r may see (causal), 0 for padding rows.
+void PackQ(const Scratch& w, const Attn& a, const Tiling& tl, int64_t b, int64_t g, int64_t t0, int64_t M,
+           int64_t Mpt) {
+  const int64_t D = a.D, RC = tl.RC, rep = tl.rep, q0 = a.qStart[b] + t0;
+  for (int64_t r = 0; r < Mpt; r++) {
+    float* dst = w.qt + (r / RC) * D * RC + r % RC;
+    w.nr[r] = r < M ? (float)(q0 + r / rep + 1) : 0.f;
+    if (r >= M) { for (int64_t d = 0; d < D; d++) dst[d * RC] = 0.f; continue; }
+    const float* src = a.q + ((b * a.T + t0 + r / rep) * a.H + g * rep + r % rep) * D;
+    for (int64_t d = 0; d < D; d++) dst[d * RC] = src[d];
+  }
+}
+
+// sᵀ (keys × Mpt) for each RC-row panel, up to the keys its latest row sees: a tile computes only a sliver
+// of the causal triangle beyond the limit. Key rows past nMax read zeros.
+template <int KR, int RC>
+void Scores(const Scratch& w, const float* kb, int64_t ldk, int64_t nMax, int64_t q0, int64_t rep, int64_t M,
+            int64_t Mpt, int64_t D, float scale) {
+  for (int64_t p0 = 0; p0 < Mpt; p0 += RC) {
+    const int64_t nb = q0 + (std::min(p0 + RC, M) - 1) / rep + 1;
+    for (int64_t j0 = 0; j0 < nb; j0 += KR) {
+      const float* kr[KR];
+      for (int i = 0; i < KR; i++) kr[i] = j0 + i < nMax ? kb + (j0 + i) * ldk : w.zero;
+      ScoreBlock<KR, RC>(w.s + j0 * Mpt + p0, Mpt, kr, w.qt + p0 * D, D, scale);
+    }
+  }
+}
+
+// Softmax of each row over keys [0, nMax) of sᵀ, rows in vector lanes: row r sees key j < nr[r] with
+// keyMask ≠ 0, others are −∞. Leaves the exps (unnormalized P) in sᵀ and each row's max and sum. Entries
+// a panel did not compute lie past all its rows' limits: the select drops them.
+void Softmax(const Scratch& w, const float* km, int64_t nMax, int64_t Mpt) {
+  float *mx = w.mx, *mz = w.mz, *sum = w.sum;
+  const float* nr = w.nr;
+  std::fill(mx, mx + Mpt, -INFINITY);
+  std::fill(sum, sum + Mpt, 0.f);
+  for (int64_t j = 0; j < nMax; j++) {
+    float* sj = w.s + j * Mpt;
+    if (km[j] == 0.f) { std::fill(sj, sj + Mpt, -INFINITY); continue; }
+    const float jf = (float)j;
+#pragma omp simd
+    for (int64_t r = 0; r < Mpt; r++) {
+      const float x = jf < nr[r] ? sj[r] : -INFINITY;
+      sj[r] = x;
+      mx[r] = x > mx[r] ? x : mx[r];
+    }
+  }
+  for (int64_t r = 0; r < Mpt; r++) mz[r] = mx[r] == -INFINITY ? 0.f : mx[r];  // no visible key: all exps 0
+  for (int64_t j = 0; j < nMax; j++) {
+    float* sj = w.s + j * Mpt;
+#pragma omp simd
+    for (int64_t r = 0; r < Mpt; r++) {
+      const float e = ExpF(sj[r] - mz[r]);  // masked: exp(−∞) = 0
+      sj[r] = e;
+      sum[r] += e;
+    }
+  }
+}
+
+// O = P·V in 4-row blocks up to the keys each block's latest row sees, then out = O / sum and lse = max +
+// log(sum) per row (a row with no visible key: out 0, lse −∞).
+void Output(float* out, float* lse, const Scratch& w, const Attn& a, const Tiling& tl, int64_t b, int64_t g,
+            int64_t t0, int64_t M, int64_t Mpt) {
+  const int64_t D = a.D, Dp = tl.Dp, rep = tl.rep, q0 = a.qStart[b] + t0;
+  for (int64_t j0 = 0; j0 < q0 + (M - 1) / rep + 1; j0 += kKeyChunk) {  // a chunk of P and V stays in L1
+    for (int64_t r0 = 0; r0 < M; r0 += kPvRows) {
+      const int64_t rows = std::min(kPvRows, M - r0);
+      const int64_t j1 = std::min(j0 + kKeyChunk, q0 + (r0 + rows - 1) / rep + 1);
+      if (j1 > j0) PvRows(rows, w.o + r0 * Dp, w.s + r0, Mpt, w.v, Dp, j0, j1);
+    }
+  }
+  for (int64_t r = 0; r < M; r++) {
+    const int64_t t = t0 + r / rep, h = g * rep + r % rep;
+    const bool none = w.mx[r] == -INFINITY;
+    lse[(b * a.H + h) * a.T + t] = none ? -INFINITY : w.mx[r] + std::log(w.sum[r]);
+    const float inv = none ? 0.f : 1.f / w.sum[r];
+    const float* src = w.o + r * Dp;
+    float* o = out + ((b * a.T + t) * a.H + h) * D;
+#pragma omp simd
+    for (int64_t d = 0; d < D; d++) o[d] = src[d] * inv;
+  }
+}
+
+template <typename KV>
+void Tile(float* out, float* lse, const Attn& a, const KV* kAll, const KV* vAll, const Tiling& tl,
+          const Scratch& w, int64_t b, int64_t g, int64_t t0) {
+  const int64_t D = a.D, sb = a.slots[b], base = sb * a.S * tl.stride + g * D;
+  const int64_t tq = std::min(tl.Tq, a.T - t0), M = tq * tl.rep, Mpt = RoundUp(M, tl.RC);
+  const int64_t q0 = a.qStart[b] + t0, nMax = q0 + tq;  // the tile's keys: [0, nMax)
+  const float* km = a.keyMask + sb * a.S;
+  PackKV(w, kAll + base, vAll + base, km, nMax, tl.stride, D, tl.Dp);
+  PackQ(w, a, tl, b, g, t0, M, Mpt);
+  const float* kb = w.k;
+  int64_t ldk = D;
+  if constexpr (std::is_same_v<KV, float>) { kb = kAll + base; ldk = tl.stride; }
+  if (tl.RC == 16) Scores<6, 16>(w, kb, ldk, nMax, q0, tl.rep, M, Mpt, D, a.scale);
+  else Scores<12, 8>(w, kb, ldk, nMax, q0, tl.rep, M, Mpt, D, a.scale);
+  Softmax(w, km, nMax, Mpt);
+  Output(out, lse, w, a, tl, b, g, t0, M, Mpt);
+}
+
 template <typename KV>
 void Attention(float* out, float* lse, const Attn& a, const KV* kAll, const KV* vAll) {
-  const int64_t rep = a.H / a.G, D = a.D, stride = a.G * a.D;  // stride: one key slot to the next
+  Tiling tl;
+  tl.rep = a.H / a.G;
+  tl.Tq = std::max<int64_t>(1, std::min<int64_t>(a.T, kRows / tl.rep));
+  tl.nT = (a.T + tl.Tq - 1) / tl.Tq;
+  tl.RC = tl.Tq * tl.rep > 8 ? 16 : 8;
+  tl.Mp = RoundUp(tl.Tq * tl.rep, tl.RC);
+  tl.Dp = RoundUp(a.D, kNc);
+  int64_t qMax = 0;
+  for (int64_t b = 0; b < a.B; b++) qMax = std::max<int64_t>(qMax, a.qStart[b]);
+  tl.nCap = RoundUp(qMax + a.T, kNc) + 16;  // + score rows of a last key block past the tile's keys
+  tl.stride = a.G * a.D;
+  const int64_t BG = a.B * a.G;
 #pragma omp parallel
   {
-    std::vector<float> p(a.S);
-#pragma omp for collapse(2) schedule(dynamic)
-    for (int64_t b = 0; b < a.B; b++) {
-      for (int64_t h = 0; h < a.H; h++) {
-        const int64_t g = h / rep, sb = a.slots[b];
-        const float* km = a.keyMask + sb * a.S;
-        const KV* kb = kAll + sb * a.S * stride + g * D;  // key slot j at kb + j·stride
-        const KV* vb = vAll + sb * a.S * stride + g * D;
-        for (int64_t t = 0; t < a.T; t++) {
-          const int64_t n = a.qStart[b] + t + 1;  // causal: keys [0, n)
-          const float* qv = a.q + ((b * a.T + t) * a.H + h) * D;
-          float* o = out + ((b * a.T + t) * a.H + h) * D;
-          float mx = -INFINITY;
-          for (int64_t j = 0; j < n; j++) {
-            const float sc = km[j] == 0.f ? -INFINITY : Dot(qv, kb + j * stride, D) * a.scale;
-            p[j] = sc;
-            mx = std::max(mx, sc);
-          }
-          std::fill(o, o + D, 0.f);
-          if (mx == -INFINITY) { lse[(b * a.H + h) * a.T + t] = -INFINITY; continue; }
-          float sum = 0.f;
-          float* pp = p.data();
-#pragma omp simd reduction(+ : sum)
-          for (int64_t j = 0; j < n; j++) {
-            const float e = ExpF(pp[j] - mx);  // masked: exp(−∞) = 0
-            pp[j] = e;
-            sum += e;
-          }
-          const float inv = 1.f / sum;
-          for (int64_t j = 0; j < n; j++) {
-            if (pp[j] != 0.f) AxpyN(o, vb + j * stride, pp[j] * inv, D);
-          }
-          lse[(b * a.H + h) * a.T + t] = mx + std::log(sum);
-        }
-      }
+    const Scratch w(tl, a.D);
+#pragma omp for schedule(dynamic)
+    for (int64_t i = 0; i < tl.nT * BG; i++) {
+      const int64_t tile = tl.nT - 1 - i / BG, bg = i % BG;  // latest tiles (the most keys) first
+      Tile(out, lse, a, kAll, vAll, tl, w, bg / a.G, bg % a.G, tile * tl.Tq);
     }
   }
 }

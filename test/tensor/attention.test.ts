@@ -2,8 +2,8 @@
 // differences of the reference forward, on every backend of backends(). The cases cover what the model
 // feeds the kernel: the training layout (S = T, qStart 0, left padding, so the pad queries see no key at
 // all), the KV-cache layout (a `slots` mapping into a larger cache, per-row qStart, holes in the key mask,
-// a slot whose visible keys are all masked), GQA and MQA, head dims that are not multiples of 8, and a
-// long causal block.
+// a slot whose visible keys are all masked), GQA and MQA, head dims that are not multiples of 8, a long
+// causal block, and shapes across the CPU forward's tiles (tilingCases).
 //
 // Tolerances: out atol 2e-6 + rtol 1e-5, lse atol 1e-5; gradients atol 2e-5 + rtol 1e-4 (float32 sums over
 // up to T keys and H/G heads), against both the analytic reference and central differences (h = 1e-5 on
@@ -43,6 +43,34 @@ function cases(): Case[] {
       qStart: Int32Array.from([8, 0]), std: 3 },
     { name: 'causal T=70 GQA 4:2 D=64', B: 2, T: 70, S: 70, H: 4, G: 2, D: 64, rows: 2, keyMask: new Float32Array(140).fill(1),
       qStart: new Int32Array(2), std: 1 },
+    ...tilingCases(),
+  ];
+}
+
+// Shapes that cut across the CPU forward's tiles (about 64 rows = Tq positions × H/G heads of one KV head,
+// scored in 16-row panels and multiplied by V in 6-row blocks, keys in blocks of 6 or 12 and chunks of 64):
+// T not a multiple of Tq, a last tile of one position, a row count that is not a multiple of 6 or 16, MHA
+// and MQA, holes in the key mask and left padding inside a tile, qStart > 0 and S larger than the keys read.
+function tilingCases(): Case[] {
+  const rng = new Rng(7);
+  const holes = (rows: number, S: number, p: number): Float32Array => {
+    const m = new Float32Array(rows * S).fill(1);
+    for (let i = 0; i < m.length; i++) if (rng.next() < p) m[i] = 0;
+    return m;
+  };
+  const mha = holes(2, 70, 0.1);
+  mha.fill(0, 70, 70 + 9);  // row 1 left-padded by 9: its first tile starts with 9 queries that see nothing
+  return [
+    { name: 'tiles MHA 3:3 T=70 D=32 padded, holes', B: 2, T: 70, S: 70, H: 3, G: 3, D: 32, rows: 2, keyMask: mha,
+      qStart: new Int32Array(2), std: 1 },
+    { name: 'tiles MQA 8:1 T=21 D=16 cache, qStart > 0', B: 3, T: 21, S: 90, H: 8, G: 1, D: 16, rows: 4, keyMask: holes(4, 90, 0.15),
+      qStart: Int32Array.from([30, 3, 66]), slots: Int32Array.from([3, 1, 0]), std: 1 },
+    { name: 'tiles GQA 14:2 T=23 D=64 cache, qStart > 0', B: 2, T: 23, S: 64, H: 14, G: 2, D: 64, rows: 2, keyMask: holes(2, 64, 0.1),
+      qStart: Int32Array.from([40, 5]), std: 1 },
+    { name: 'decode GQA 14:2 T=1 D=64, 1 to 50 keys', B: 3, T: 1, S: 50, H: 14, G: 2, D: 64, rows: 3, keyMask: holes(3, 50, 0.1),
+      qStart: Int32Array.from([49, 0, 12]), std: 2 },
+    { name: 'decode MQA 4:1 T=1 D=24 S > keys', B: 2, T: 1, S: 80, H: 4, G: 1, D: 24, rows: 2, keyMask: holes(2, 80, 0.2),
+      qStart: Int32Array.from([25, 60]), std: 1 },
   ];
 }
 
@@ -123,6 +151,23 @@ for (const be of backends()) {
     for (let j = 0; j < 4; j++) for (let e = 0; e < c.G * D; e++) {
       assert.equal(got.dk[(1 * c.S + j) * c.G * D + e], 0, `dk of padded key ${j}`);
       assert.equal(got.dv[(1 * c.S + j) * c.G * D + e], 0, `dv of padded key ${j}`);
+    }
+  });
+}
+
+for (const be of backends()) {
+  test(`${be.name}: attention: NaN keys and values in masked slots do not reach out or lse`, (t) => {
+    for (const c of [cases()[1]!, ...tilingCases().slice(1, 3)]) {
+      const x = inputs(c, 8);
+      const kv = c.G * c.D;
+      for (let i = 0; i < c.keyMask.length; i++) if (c.keyMask[i] === 0) { x.k.fill(NaN, i * kv, (i + 1) * kv); x.v.fill(NaN, i * kv, (i + 1) * kv); }
+      const n = c.B * c.T * c.H * c.D, out = be.alloc(n), lse = be.alloc(c.B * c.H * c.T);
+      be.attention(out, lse, { B: c.B, T: c.T, S: c.S, H: c.H, G: c.G, D: c.D, q: dev(be, x.q), k: dev(be, x.k), v: dev(be, x.v),
+        keyMask: dev(be, c.keyMask), qStart: c.qStart, scale: 1 / Math.sqrt(c.D), slots: c.slots });
+      const want = new Float64Array(n), wantLse = new Float64Array(c.B * c.H * c.T);
+      ref.attention(want, wantLse, refArgs(c, { q: f64(x.q), k: f64(x.k), v: f64(x.v) }));  // reads no masked slot
+      close(t, `${c.name} out`, host(be, out), want, OUT);
+      close(t, `${c.name} lse`, host(be, lse), wantLse, { atol: 1e-5, rtol: 1e-6 });
     }
   });
 }

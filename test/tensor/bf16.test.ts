@@ -130,19 +130,30 @@ for (const { name, fp, bf } of pairs()) {
 
   test(`${name}: bf16: attention over a bf16 KV cache (slots, holes, GQA) = attention over the rounded keys and values`, (t) => {
     const rng = new Rng(3);
-    const B = 3, T = 2, S = 40, H = 4, G = 2, D = 24, rows = 5;
-    const keyMask = new Float32Array(rows * S).fill(1);
-    for (let i = 0; i < keyMask.length; i++) if (rng.next() < 0.2) keyMask[i] = 0;
-    const qStart = Int32Array.from([17, 5, 30]), slots = Int32Array.from([4, 0, 2]);
+    // the second and third shapes span several of the CPU forward's query tiles (H/G = 7 heads × up to 9
+    // positions) and a decode step's single tile
+    const shapes = [
+      { B: 3, T: 2, S: 40, H: 4, G: 2, D: 24, rows: 5, qStart: Int32Array.from([17, 5, 30]), slots: Int32Array.from([4, 0, 2]) },
+      { B: 2, T: 19, S: 64, H: 14, G: 2, D: 64, rows: 3, qStart: Int32Array.from([40, 5]), slots: Int32Array.from([2, 0]) },
+      { B: 2, T: 1, S: 64, H: 14, G: 2, D: 64, rows: 3, qStart: Int32Array.from([63, 20]), slots: Int32Array.from([1, 2]) },
+    ];
+    for (const { B, T, S, H, G, D, rows, qStart, slots } of shapes) {
+      const keyMask = new Float32Array(rows * S).fill(1);
+      for (let i = 0; i < keyMask.length; i++) if (rng.next() < 0.2) keyMask[i] = 0;
+      const q = randn(rng, B * T * H * D), k = randn(rng, rows * S * G * D), v = randn(rng, rows * S * G * D);
+      const out = bf.alloc(B * T * H * D), lse = bf.alloc(B * H * T);
+      const args = { B, T, S, H, G, D, keyMask: dev(bf, keyMask), qStart, slots, scale: 1 / Math.sqrt(D) };
+      bf.attention(out, lse, { ...args, q: dev(bf, q), k: devBf16(bf, k), v: devBf16(bf, v) });
+      const o = new Float64Array(out.n), l = new Float64Array(lse.n);
+      ref.attention(o, l, { B, T, S, H, G, D, q: f64(q), k: f64(roundBf16(k)), v: f64(roundBf16(v)), keyMask: f64(keyMask),
+        qStart, slots, scale: 1 / Math.sqrt(D) });
+      close(t, `out T=${T} H=${H}`, host(bf, out), o, { atol: 2e-6, rtol: 1e-5 });
+      close(t, `lse T=${T} H=${H}`, host(bf, lse), l, { atol: 1e-5, rtol: 1e-6 });
+    }
+    const { B, T, S, H, G, D, rows, qStart, slots } = shapes[0]!;
     const q = randn(rng, B * T * H * D), k = randn(rng, rows * S * G * D), v = randn(rng, rows * S * G * D);
     const out = bf.alloc(B * T * H * D), lse = bf.alloc(B * H * T);
-    const args = { B, T, S, H, G, D, keyMask: dev(bf, keyMask), qStart, slots, scale: 1 / Math.sqrt(D) };
-    bf.attention(out, lse, { ...args, q: dev(bf, q), k: devBf16(bf, k), v: devBf16(bf, v) });
-    const o = new Float64Array(out.n), l = new Float64Array(lse.n);
-    ref.attention(o, l, { B, T, S, H, G, D, q: f64(q), k: f64(roundBf16(k)), v: f64(roundBf16(v)), keyMask: f64(keyMask),
-      qStart, slots, scale: 1 / Math.sqrt(D) });
-    close(t, 'out', host(bf, out), o, { atol: 2e-6, rtol: 1e-5 });
-    close(t, 'lse', host(bf, lse), l, { atol: 1e-5, rtol: 1e-6 });
+    const args = { B, T, S, H, G, D, keyMask: dev(bf, new Float32Array(rows * S).fill(1)), qStart, slots, scale: 1 / Math.sqrt(D) };
     // training keeps keys and values in fp32: the backward refuses bf16 ones
     const z = bf.alloc(q.length);
     assert.throws(() => bf.attentionBackward(z, bf.alloc(k.length), bf.alloc(v.length), z, out, lse,
