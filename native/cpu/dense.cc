@@ -16,11 +16,13 @@ void setThreads(int n) {
   omp_set_num_threads(n);
 }
 
-// An fp32 product of at most this many rows, with a weight-sized B (K·N ≥ 2^18: model matrices, not the
-// small products of tiny models, where creating a oneDNN primitive per shape costs more than it saves) goes
-// to oneDNN (measured: docs/DESIGN.md "fp32 products").
-constexpr int kDnnlF32MaxRows = 256;
-constexpr int64_t kDnnlF32MinWeights = 1 << 18;
+// Which fp32 products go to oneDNN (`npm run bench -- --only fp32gemm`, docs/DESIGN.md "fp32 products"): a few
+// rows (batched decoding) times a weight-sized B (K·N ≥ 2^18: model matrices, not the small products of tiny
+// models, where creating a oneDNN primitive per shape costs more than it saves), with an output of at most 2^22
+// values: measured 1.3-2.1× OpenBLAS at 16-64 rows of the layers and 16 rows of a 151,936-token LM head, but
+// 0.7-0.9× at 64 rows of that head and at 256 rows.
+constexpr int kDnnlF32MaxRows = 64;
+constexpr int64_t kDnnlF32MinWeights = 1 << 18, kDnnlF32MaxOut = 1 << 22;
 
 namespace {
 void Gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha, float beta,
@@ -40,7 +42,8 @@ void Gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta
   }
   // Products of a few rows (batched decoding, the LM head of a decode step) run faster through oneDNN's fp32
   // matmul than through OpenBLAS here (docs/DESIGN.md); larger ones stay with OpenBLAS.
-  if (dnnl && M <= kDnnlF32MaxRows && (int64_t)K * N >= kDnnlF32MinWeights && gemmF32Dnnl(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
+  if (dnnl && M <= kDnnlF32MaxRows && (int64_t)K * N >= kDnnlF32MinWeights && (int64_t)M * N <= kDnnlF32MaxOut &&
+      gemmF32Dnnl(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha,
               A, ta ? M : K, B, tb ? K : N, beta, C, N);
 }
