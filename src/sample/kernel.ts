@@ -136,7 +136,7 @@ function fillWeights(row: Float32Array, mx: number, T: number, w: Float64Array, 
     w[i] = e;
     sw[j]! += e;
     sl[j]! += row[i]!;
-    swd[j]! += e > 0 ? e * d : 0;  // a −∞ logit has weight 0 and adds 0, not 0·(−∞)
+    swd[j]! += d > -Infinity ? e * d : 0;  // a −∞ logit adds 0, not 0·(−∞)
   }
   if (stats) { stats.sumL = combine(sl); stats.sumWD = combine(swd); }
   return combine(sw);
