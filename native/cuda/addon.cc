@@ -305,27 +305,25 @@ Napi::Value GemmBf16(const Napi::CallbackInfo& info) {
 // AdamW's coefficients from (lr, beta1, beta2, eps, weightDecay, bc1, bc2) at info[i..]: as native/cpu/dense.cc,
 // in double and rounded once to float (1 − 0.999f in float would put v 1.3e-5 off torch's).
 AdamCoef Coef(const Napi::CallbackInfo& info, int i) {
-  const double lr = Dbl(info[i]), b1 = Dbl(info[i + 1]), b2 = Dbl(info[i + 2]), eps = Dbl(info[i + 3]);
-  const double wd = Dbl(info[i + 4]), bc1 = Dbl(info[i + 5]), bc2 = Dbl(info[i + 6]);
+  const double lr = Dbl(info[i]), b1 = Dbl(info[i + 1]), b2 = Dbl(info[i + 2]), eps = Dbl(info[i + 3]), wd = Dbl(info[i + 4]);
+  const double bc1 = Dbl(info[i + 5]), bc2 = Dbl(info[i + 6]);
   return AdamCoef{(float)(1.0 - lr * wd), (float)b1, (float)b2, (float)(1.0 - b1), (float)(1.0 - b2),
                   (float)(lr / bc1), (float)std::sqrt(bc2), (float)eps};
 }
 
 // adamw(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2)
 KERNEL(AdamW, adamw(P(info[0]), P(info[1]), P(info[2]), P(info[3]), N(info[4]), Coef(info, 5)))
-
 // Split buffers (native/split.h) travel as four arguments: hi, lo, ties (device addresses) and the first bit.
 SplitDev Split(const Napi::CallbackInfo& info, int i) {
   return SplitDev{(uint16_t*)P(info[i]), (int16_t*)P(info[i + 1]), (uint32_t*)P(info[i + 2]), N(info[i + 3])};
 }
-// adamwSplit(hi, lo, ties, base, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2)
+// adamwSplit(hi, lo, ties, base, g, m, v, n, lr, beta1, beta2, eps, weightDecay, bc1, bc2); axpySplit(hi, lo, ties,
+// base, x, alpha, n); splitF32(hi, lo, ties, base, src, n); joinF32(dst, hi, lo, ties, base, n);
+// embeddingSplit(out, hi, lo, ties, base, ids, M, C)
 KERNEL(AdamwSplit, adamwSplit(Split(info, 0), P(info[4]), P(info[5]), P(info[6]), N(info[7]), Coef(info, 8)))
-// axpySplit(hi, lo, ties, base, x, alpha, n)
 KERNEL(AxpySplit, axpySplit(Split(info, 0), P(info[4]), (float)Dbl(info[5]), N(info[6])))
-// splitF32(hi, lo, ties, base, src, n); joinF32(dst, hi, lo, ties, base, n)
 KERNEL(SplitF32, splitF32(Split(info, 0), P(info[4]), N(info[5])))
 KERNEL(JoinF32, joinF32(P(info[0]), Split(info, 1), N(info[5])))
-// embeddingSplit(out, hi, lo, ties, base, ids, M, C)
 KERNEL(EmbeddingSplit, embeddingSplit(P(info[0]), Split(info, 1), Ints(env, info[5]), N(info[6]), N(info[7])))
 
 AttnDev ReadAttn(const Napi::Env& env, const Napi::Object& a) {
