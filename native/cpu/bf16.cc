@@ -1,7 +1,8 @@
 // bf16 matrix products: bf16 operands, fp32 accumulation and output, through oneDNN's matmul (AMX tiles
 // where the CPU has them), and the fp32 ↔ bf16 conversions. Built without oneDNN (TTRL_NO_DNNL), or where
 // oneDNN would pick a slow generic implementation, a product converts its bf16 operands back to fp32 and
-// runs OpenBLAS sgemm: the same math (bf16-rounded inputs, fp32 sums), only slower.
+// runs OpenBLAS sgemm: the same math (bf16-rounded inputs, fp32 sums), only slower. The same cached oneDNN
+// matmul also serves the fp32 products dense.cc gives it (gemmF32Dnnl).
 #include "math.h"  // first: its pragma must precede the standard headers
 #include <algorithm>
 #include <string>
@@ -54,7 +55,7 @@ void GemmWidened(float* C, const uint16_t* A, const uint16_t* B, int M, int N, i
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-// oneDNN's generic implementations ("ref", "gemm:ref") run bf16 far slower than OpenBLAS runs fp32.
+// oneDNN's generic implementations ("ref", "gemm:ref") run far slower than OpenBLAS's sgemm.
 bool Fast(const std::string& impl) { return impl.find("ref") == std::string::npos; }
 
 struct Prim {
