@@ -11,7 +11,8 @@
         "native/cpu/attention.cc",
         "native/cpu/bf16.cc",
         "native/cpu/split.cc",
-        "native/cpu/sample.cc"
+        "native/cpu/sample.cc",
+        "native/cpu/skinny.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -5,6 +5,7 @@
 #include <string>
 #include "glue.h"
 #include "kernels.h"
+#include "skinny.h"
 
 namespace ttrl_cpu {
 namespace {
@@ -27,6 +28,19 @@ Napi::Value GemmBlas(const Info& info) {
   gemmBlas(F(info[0]), F(info[1]), F(info[2]), (int)N(info[3]), (int)N(info[4]), (int)N(info[5]), Bool(info[6]),
            Bool(info[7]), (float)Dbl(info[8]), (float)Dbl(info[9]));
   return info.Env().Undefined();
+}
+
+Napi::Value SetSkinny(const Info& info) {
+  setSkinny(Bool(info[0]));
+  return info.Env().Undefined();
+}
+
+Napi::Value SkinnyInfo(const Info& info) {
+  const SkinnySupport s = skinnySupport();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("fp32", s.f32);
+  o.Set("bf16", s.bf16);
+  return o;
 }
 
 Napi::Value AddBias(const Info& info) {
@@ -181,6 +195,8 @@ void RegisterCore(Napi::Env env, Napi::Object exports) {
   Def(env, exports, "setThreads", SetThreads);
   Def(env, exports, "gemm", Gemm);
   Def(env, exports, "gemmBlas", GemmBlas);
+  Def(env, exports, "setSkinny", SetSkinny);
+  Def(env, exports, "skinnyInfo", SkinnyInfo);
   Def(env, exports, "addBias", AddBias);
   Def(env, exports, "biasBackward", BiasBackward);
   Def(env, exports, "add", Add);

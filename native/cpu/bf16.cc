@@ -12,6 +12,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #endif
 #include "bf16.h"
+#include "skinny.h"
 
 namespace ttrl_cpu {
 
@@ -127,6 +128,7 @@ bool Matmul(dt in, float* C, const void* A, const void* B, int M, int N, int K, 
 void gemmBf16(float* C, const uint16_t* A, const uint16_t* B, int M, int N, int K, bool ta, bool tb, float alpha,
               float beta) {
   if (M == 0 || N == 0 || K == 0) { gemm(C, nullptr, nullptr, M, N, K, ta, tb, alpha, beta); return; }
+  if (skinnyBf16(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
 #ifndef TTRL_NO_DNNL
   if (Matmul(dt::bf16, C, A, B, M, N, K, ta, tb, alpha, beta)) return;
 #endif

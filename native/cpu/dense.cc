@@ -6,6 +6,7 @@
 #include <cmath>
 #include "bf16.h"
 #include "kernels.h"
+#include "skinny.h"
 
 extern "C" void openblas_set_num_threads(int);
 
@@ -34,6 +35,7 @@ void Gemm(float* C, const float* A, const float* B, int M, int N, int K, bool ta
     else for (int64_t i = 0; i < (int64_t)M * N; i++) C[i] *= beta;
     return;
   }
+  if (dnnl && skinnyF32(C, A, B, M, N, K, ta, tb, alpha, beta)) return;
   if (M == 1 && !ta) {
     // GEMV is faster than a 1-row GEMM in OpenBLAS for the decode of one sequence.
     if (tb) cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, alpha, B, K, A, 1, beta, C, 1);
