@@ -163,7 +163,8 @@ export class Scheduler {
   /** Decide which queued samples get which free slots, and which prompts must be prefilled first. */
   private plan(): { admits: Admit[]; prefills: Prefill[] } {
     const admits: Admit[] = [], prefills: Prefill[] = [];
-    while (this.free.length > 0 && this.queue.length > 0) {
+    // with no slot free, the head job's last sample can still start: it takes the prefix slot itself
+    while (this.queue.length > 0 && (this.free.length > 0 || this.lastTakesPrefix())) {
       const q = this.queue[0]!, j = this.nextSample, left = q.job.n - j;
       if (q.cancelled) { this.dropHead(); continue; }
       if (this.hold && j === 0) break;
@@ -191,6 +192,10 @@ export class Scheduler {
       this.advance();
     }
     return { admits, prefills };
+  }
+
+  private lastTakesPrefix(): boolean {
+    return this.prefix !== null && this.prefix.q === this.queue[0] && this.queue[0]!.job.n - this.nextSample === 1;
   }
 
   private advance(): void {

@@ -96,6 +96,18 @@ test('continuous batching: any slot budget gives the same samples as one-at-a-ti
   assertSameSamples(tail, [alone[0]!.slice(2)], 'request 0 from sample 2');
 });
 
+test('a prompt whose samples fill every slot decodes them in one batch per step (none waits for a free slot)', () => {
+  const model = tinyModel(30, 4), widths: number[] = [];
+  let prev = 0;
+  const out = sampleBatch(model, [{ ids: [1, 2], n: 4 }, { ids: [3], n: 4 }], { temperature: 1, topP: 1, maxNewTokens: 9, eosIds: [] }, {
+    maxSlots: 4, onProgress: (p) => { widths.push(p.newTokens - prev); prev = p.newTokens; },
+  });
+  assert.deepEqual(out.map((r) => r.map((s) => s.ids.length)), [[9, 9, 9, 9], [9, 9, 9, 9]]);
+  // per prompt: the 4 first tokens come from its prefill (counted with the first step), then 8 steps of 4 rows
+  // (sampleBatch reports once more at the end, with no new token)
+  assert.deepEqual(widths.slice(0, -1), [8, 4, 4, 4, 4, 4, 4, 4, 8, 4, 4, 4, 4, 4, 4, 4], `tokens per decode step: ${widths}`);
+});
+
 test('progress reports count every sample and token; the time split adds up', () => {
   const model = tinyModel(30, 4);
   const seen: number[] = [];
