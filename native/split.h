@@ -1,12 +1,13 @@
 // The split fp32 layout, shared by both backends (native/cpu and native/cuda): an fp32 weight w is held as
 //   hi  (uint16): bf16 round-to-nearest-even of w, the matrix operand at precision bf16 (no separate copy);
 //   lo  (int16):  bits(w) − (bits(hi) << 16), as integers modulo 2^32;
-//   tie (1 bit):  which of the two ties lo = −0x8000 stands for.
+//   tie:          which of the two ties lo = −0x8000 stands for (CUDA: a bit per value; the CPU: a sorted list
+//                 of the values whose tie is +0x8000, native/cpu/kernels.h, as ties are rare).
 // RNE moves a bit pattern by at most half a bf16 ulp, so the difference d lies in [−0x8000, +0x8000]: 65,537
 // values, one more than int16 holds. Both ends occur only on a tie (low half exactly 0x8000), which always
 // rounds to an even hi: so the values rounding to an even hi are 65,537 and no 16-bit lo can tell them all
-// apart. lo keeps d's low 16 bits (+0x8000 and −0x8000 share the code −0x8000) and the tie bit says which.
-// A tie bit is written only with that code and read only with it. bits(w) = (bits(hi) << 16) + d is exact
+// apart. lo keeps d's low 16 bits (+0x8000 and −0x8000 share the code −0x8000) and the tie says which.
+// A tie is written only with that code and read only with it. bits(w) = (bits(hi) << 16) + d is exact
 // for every finite w and ±Inf, across binade boundaries and signs (one sign's patterns are contiguous
 // integers); a NaN stays a NaN (hi a quiet NaN, as the bf16 conversion makes it), its payload may change.
 #pragma once

@@ -38,12 +38,18 @@ Napi::Value EmbeddingBf16(const Info& info) {
   return info.Env().Undefined();
 }
 
+// Scratch kept between products: a decode step's or a layer's operands; a larger one (the LM head's dlogits
+// in training, 32 MB) is given back after its product instead of staying for the rest of the step.
+constexpr size_t kKeepScratch = (size_t)1 << 21;
+
 Napi::Value GemmBf16(const Info& info) {
   const int M = (int)N(info[3]), Nn = (int)N(info[4]), K = (int)N(info[5]);
   thread_local std::vector<uint16_t> sa, sb;
   const uint16_t* A = AsBf16(info[1], (int64_t)M * K, sa);
   const uint16_t* B = AsBf16(info[2], (int64_t)K * Nn, sb);
   gemmBf16(F(info[0]), A, B, M, Nn, K, Bool(info[6]), Bool(info[7]), (float)Dbl(info[8]), (float)Dbl(info[9]));
+  for (auto* s : {&sa, &sb})
+    if (s->capacity() > kKeepScratch) std::vector<uint16_t>().swap(*s);
   return info.Env().Undefined();
 }
 

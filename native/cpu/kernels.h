@@ -6,21 +6,44 @@
 // B=batch, T=query tokens, S=key slots, H=query heads, G=KV heads, D=head dim, M=rows, N/C=cols, K=inner,
 // V=vocab.
 #pragma once
+#include <omp.h>
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 #include "../split.h"
 
 namespace ttrl_cpu {
 
-/** A split fp32 buffer (native/split.h): n hi and lo halves, and tie bits from bit `base` of `ties` (a view
- *  starts inside its parent's bits). Kernels work through it in chunks of kSplitChunk values: a branch-free
- *  (vectorized) pass over the halves, then a scalar pass for the rare values holding the tie code. Threads
- *  never share a value, but may share a tie word: its bits are written atomically. */
+/** The +0x8000 ties a write into a split buffer makes (absolute indices), one list per thread: threads never
+ *  share a value, and a list per thread needs no lock. */
+struct TieLists {
+  std::vector<std::vector<uint32_t>> perThread;
+  TieLists() : perThread((size_t)omp_get_max_threads()) {}
+  void add(int64_t k) { perThread[(size_t)omp_get_thread_num()].push_back((uint32_t)k); }
+  /** All of them, sorted. */
+  std::vector<uint32_t> sorted() const {
+    std::vector<uint32_t> all;
+    for (const auto& l : perThread) all.insert(all.end(), l.begin(), l.end());
+    std::sort(all.begin(), all.end());
+    return all;
+  }
+};
+
+/** A split fp32 buffer (native/split.h): n hi and lo halves. Which tie a value holding the tie code stands for
+ *  is a sparse list rather than a bit per value: `ties` holds the sorted indices (into the whole allocation; a
+ *  view starts at index `base`) of the values whose difference is +0x8000. A value's low half is exactly
+ *  0x8000 about once in 65,536 values, so the list is ~1/2,000 of the memory a bit per value took (62 MB for
+ *  the 0.5B model's 494M weights). Writers put the +0x8000 ties they make into `found` (the caller then
+ *  replaces the list's range with them); readers find a tie by binary search. Kernels work through the buffer
+ *  in chunks of kSplitChunk values: a branch-free (vectorized) pass over the halves, then a scalar pass for
+ *  the rare values holding the tie code. */
 constexpr int64_t kSplitChunk = 1024;
 struct SplitRef {
   uint16_t* hi;
   int16_t* lo;
-  uint32_t* ties;
-  int64_t base;
+  const uint32_t* ties;
+  int64_t nties, base;
+  TieLists* found = nullptr;
   /** Whether lo[i0, i0 + len) holds the tie code (a vectorized test: then only ~2% of chunks take the
    *  scalar pass). */
   bool anyTie(int64_t i0, int64_t len) const {
@@ -28,6 +51,7 @@ struct SplitRef {
     for (int64_t j = 0; j < len; j++) any |= lo[i0 + j] == ttrl_split::kTieCode;
     return any;
   }
+  bool plusTie(int64_t k) const { return std::binary_search(ties, ties + nties, (uint32_t)k); }
   /** w[0, len) = values [i0, i0 + len). */
   void load(float* w, int64_t i0, int64_t len) const {
     const uint16_t* h = hi + i0;
@@ -35,20 +59,16 @@ struct SplitRef {
     for (int64_t j = 0; j < len; j++) w[j] = ttrl_split::floatOf(ttrl_split::joinHiLo(h[j], l[j]));
     if (!anyTie(i0, len)) return;
     for (int64_t j = 0; j < len; j++)
-      if (l[j] == ttrl_split::kTieCode) w[j] = ttrl_split::join(h[j], l[j], ttrl_split::tieAt(ties, base + i0 + j));
+      if (l[j] == ttrl_split::kTieCode) w[j] = ttrl_split::join(h[j], l[j], plusTie(base + i0 + j));
   }
-  /** Values [i0, i0 + len) = w[0, len). */
+  /** Values [i0, i0 + len) = w[0, len); their +0x8000 ties go to `found`. */
   void store(const float* w, int64_t i0, int64_t len) const {
     uint16_t* h = hi + i0;
     int16_t* l = lo + i0;
     for (int64_t j = 0; j < len; j++) ttrl_split::splitHiLo(w[j], h[j], l[j]);
     if (!anyTie(i0, len)) return;
-    for (int64_t j = 0; j < len; j++) {
-      if (l[j] != ttrl_split::kTieCode) continue;
-      const int64_t k = base + i0 + j;
-      if (ttrl_split::tieOf(w[j], h[j])) __atomic_fetch_or(&ties[k >> 5], 1u << (k & 31), __ATOMIC_RELAXED);
-      else __atomic_fetch_and(&ties[k >> 5], ~(1u << (k & 31)), __ATOMIC_RELAXED);
-    }
+    for (int64_t j = 0; j < len; j++)
+      if (l[j] == ttrl_split::kTieCode && ttrl_split::tieOf(w[j], h[j])) found->add(base + i0 + j);
   }
 };
 

@@ -20,14 +20,37 @@ class CpuHalfBuf implements Buf {
   get n(): number { return this.half.length; }
 }
 
-/** A split buffer (native/split.h): hi and lo halves, and tie bits from bit `base` of `ties` (shared with
- *  the views of the same allocation). */
+/** The +0x8000 ties of one split allocation (native/split.h, native/cpu/kernels.h): sorted indices, shared by
+ *  the allocation's views. A tie is rare (~1 value in 131,072), so the list stays small. */
+class TieList {
+  idx = new Uint32Array(0);
+  /** The ties in [from, to) are now `found` (sorted, inside the range): what a write over that range made. */
+  replace(from: number, to: number, found: Uint32Array): void {
+    const a = lowerBound(this.idx, from), b = lowerBound(this.idx, to);
+    if (a === b && found.length === 0) return;
+    const next = new Uint32Array(this.idx.length - (b - a) + found.length);
+    next.set(this.idx.subarray(0, a));
+    next.set(found, a);
+    next.set(this.idx.subarray(b), a + found.length);
+    this.idx = next;
+  }
+}
+function lowerBound(xs: Uint32Array, x: number): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (xs[mid]! < x) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/** A split buffer (native/split.h): hi and lo halves, and its allocation's tie list (`base`: the view's first
+ *  index in it). */
 class CpuSplitBuf implements Buf {
   readonly dtype = 'split';
-  constructor(readonly hi: Uint16Array, readonly lo: Int16Array, readonly ties: Uint32Array, readonly base: number) {}
+  constructor(readonly hi: Uint16Array, readonly lo: Int16Array, readonly ties: TieList, readonly base: number) {}
   get n(): number { return this.hi.length; }
   /** The native kernels' four arguments for it. */
-  get args(): [Uint16Array, Int16Array, Uint32Array, number] { return [this.hi, this.lo, this.ties, this.base]; }
+  get args(): [Uint16Array, Int16Array, Uint32Array, number] { return [this.hi, this.lo, this.ties.idx, this.base]; }
+  /** After a native write over the whole view: `found` (its return) are the view's ties now. */
+  wrote(found: unknown): void { this.ties.replace(this.base, this.base + this.n, found as Uint32Array); }
 }
 const split = (b: Buf): CpuSplitBuf => b as CpuSplitBuf;
 
@@ -98,7 +121,7 @@ export class CpuBackend implements Backend {
   }
 
   alloc(n: number, dtype: DType = 'f32'): Buf {
-    if (dtype === 'split') return new CpuSplitBuf(new Uint16Array(n), new Int16Array(n), new Uint32Array(Math.ceil(n / 32)), 0);
+    if (dtype === 'split') return new CpuSplitBuf(new Uint16Array(n), new Int16Array(n), new TieList(), 0);
     return dtype === 'bf16' ? new CpuHalfBuf(new Uint16Array(n)) : new CpuBuf(new Float32Array(n));
   }
   fromHost(data: Float32Array): Buf { return new CpuBuf(data); }
@@ -114,7 +137,8 @@ export class CpuBackend implements Backend {
   upload(dst: Buf, src: Float32Array, offset = 0): void {
     if (dst.dtype !== 'split') { arr(dst).set(src, offset); return; }
     if (offset < 0 || offset + src.length > dst.n) throw new RangeError(`upload of ${src.length} at ${offset} outside buffer of ${dst.n}`);
-    this.nat.splitF32!(...split(this.view(dst, offset, src.length)).args, src);
+    const v = split(this.view(dst, offset, src.length));
+    v.wrote(this.nat.splitF32!(...v.args, src));
   }
   read(b: Buf): Float32Array {
     if (b.dtype === 'f32') return arr(b);
@@ -131,7 +155,7 @@ export class CpuBackend implements Backend {
     const f = src.dtype === 'f32' ? arr(src) : this.read(src);
     if (dst.dtype === 'f32') arr(dst).set(f);
     else if (dst.dtype === 'bf16') this.nat.toBf16!(anyArr(dst), f);
-    else this.nat.splitF32!(...split(dst).args, f);
+    else split(dst).wrote(this.nat.splitF32!(...split(dst).args, f));
   }
   fill(b: Buf, value: number): void { arr(b).fill(value); }
 
@@ -158,7 +182,7 @@ export class CpuBackend implements Backend {
   biasBackward(dbias: Buf, dy: Buf, M: number, N: number): void { this.nat.biasBackward!(arr(dbias), arr(dy), M, N); }
   add(out: Buf, a: Buf, b: Buf): void { this.nat.add!(arr(out), arr(a), arr(b)); }
   axpy(y: Buf, x: Buf, alpha: number): void {
-    if (y.dtype === 'split') this.nat.axpySplit!(...split(y).args, arr(x), alpha);
+    if (y.dtype === 'split') split(y).wrote(this.nat.axpySplit!(...split(y).args, arr(x), alpha));
     else this.nat.axpy!(arr(y), arr(x), alpha);
   }
   scale(x: Buf, alpha: number): void { this.nat.scale!(arr(x), alpha); }
@@ -205,7 +229,7 @@ export class CpuBackend implements Backend {
       out.entropies ?? null, out.certainties ?? null);
   }
   adamw(p: Buf, g: Buf, m: Buf, v: Buf, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number): void {
-    if (p.dtype === 'split') this.nat.adamwSplit!(...split(p).args, arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    if (p.dtype === 'split') split(p).wrote(this.nat.adamwSplit!(...split(p).args, arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2));
     else this.nat.adamw!(arr(p), arr(g), arr(m), arr(v), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
   }
 }

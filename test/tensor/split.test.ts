@@ -4,7 +4,8 @@
 // whose rest is ±0x8000, the one case 16 bits of lo cannot hold alone); the hi half is the bf16 rounding
 // from the format's definition (roundBf16); and every kernel that takes a split buffer (adamw, axpy,
 // embedding, gemm at both precisions) gives bit for bit what it gives on the float32 values. Views start
-// at offsets that are not multiples of 32, so their tie bits sit inside a parent's word. The CUDA kernels
+// at offsets that are not multiples of 32, so on CUDA their tie bits sit inside a parent's word (the CPU keeps
+// a sorted list of the +0x8000 ties per allocation instead, which a write into a view updates). The CUDA kernels
 // (on the emulator) are checked the same way, and their exact results against the CPU's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,6 +89,27 @@ for (const be of backends()) {
     assertBits(be.read(s), flipped, 'ties rewritten the other way');
   });
 
+  test(`${N}: split: a write into one view keeps the ties of the allocation's other views`, () => {
+    const rng = new Rng(13, 6), n = 3000, part = 1000;
+    const tied = (x: Float32Array): Float32Array => {  // every 3rd value a tie, both kinds
+      const b = bits(x);
+      for (let i = 0; i < b.length; i += 3) b[i] = ((b[i]! & 0xffff0000) | 0x8000) >>> 0;
+      return x;
+    };
+    const whole = be.alloc(n, 'split'), parts = [0, 1, 2].map((k) => be.view(whole, k * part, part));
+    const x = [0, 1, 2].map(() => tied(randn(rng, part, 0.1)));
+    parts.forEach((v, k) => be.upload(v, x[k]!));
+    const y = tied(randn(rng, part, 0.1)), g = randn(rng, part, 0.01);
+    be.upload(parts[1]!, y);  // rewrite the middle view
+    const want2 = dev(be, x[2]!);
+    be.axpy(want2, dev(be, g), 0.5);
+    be.axpy(parts[2]!, dev(be, g), 0.5);  // and update the last one in place
+    assertBits(be.read(parts[0]!), x[0]!, 'the untouched view');
+    assertBits(be.read(parts[1]!), y, 'the rewritten view');
+    assertBits(be.read(parts[2]!), be.read(want2), 'the updated view');
+    assertBits(be.read(whole), Float32Array.from([...x[0]!, ...y, ...be.read(want2)]), 'the whole allocation');
+  });
+
   test(`${N}: split: adamw and axpy on split weights = on float32 weights, bit for bit (ties included)`, () => {
     const rng = new Rng(11, 2), n = (1 << 15) + 77;
     const w = randn(rng, n, 0.05), g = randn(rng, n, 0.01), m0 = randn(rng, n, 1e-3), v0 = randn(rng, n, 1e-3).map(Math.abs);
@@ -153,4 +175,18 @@ test('split: the CUDA kernels (emulated here) split, join and look up exactly as
   const oa = host.alloc(9 * 8), ob = emu.alloc(9 * 8);
   host.embedding(oa, a, ids, 9, 8); emu.embedding(ob, b, ids, 9, 8);
   assertBits(emu.read(ob), host.read(oa), 'embedding rows');
+});
+
+test('cpu: split: the tie list holds exactly the +0x8000 ties, not a bit per value', () => {
+  const be = backends().find((b) => b.name === 'cpu')!, rng = new Rng(17, 7), n = 1 << 20;
+  const x = randn(rng, n, 0.05), b = bits(x);
+  for (let i = 0; i < n; i += 977) b[i] = ((b[i]! & 0xffff0000) | 0x8000) >>> 0;  // ~1,070 forced ties
+  const s = be.alloc(n + 40, 'split'), v = be.view(s, 40, n);
+  be.upload(v, x);
+  // from the format: a low half of exactly 0x8000 rounds to the even hi, down (+0x8000) when the top half is even
+  const want: number[] = [];
+  for (let i = 0; i < n; i++) if ((b[i]! & 0xffff) === 0x8000 && ((b[i]! >>> 16) & 1) === 0) want.push(40 + i);
+  const list = (s as unknown as { ties: { idx: Uint32Array } }).ties.idx;
+  assert.deepEqual([...list], want);
+  assert.ok(want.length > 300 && want.length < 1000, `${want.length} +0x8000 ties`);
 });
