@@ -20,10 +20,16 @@ export function modelAt(model: Model, be: Backend): Model {
 export function modelMB(model: Model): number {
   let bytes = 0;
   const size = (b: { n: number; dtype: string } | null | undefined): number =>
-    (b ? (b.dtype === 'bf16' ? 2 * b.n : b.dtype === 'split' ? 4 * b.n + 4 * Math.ceil(b.n / 32) : 4 * b.n) : 0);
+    (b ? (b.dtype === 'bf16' ? 2 * b.n : b.dtype === 'split' ? 4 * b.n + tieBytes(b) : 4 * b.n) : 0);
   for (const p of model.params.values()) bytes += size(p.buf) + size(p.grad);
   for (const b of (model as unknown as { arena: Map<string, { n: number; dtype: string }> }).arena.values()) bytes += size(b);
   return Math.round(bytes / 2 ** 20);
+}
+
+/** A split buffer's tie storage: the CPU's list of ties (src/tensor/cpu.ts), or a bit per value (CUDA). */
+function tieBytes(b: { n: number }): number {
+  const list = (b as { ties?: { idx?: Uint32Array } }).ties?.idx;
+  return list ? list.byteLength : 4 * Math.ceil(b.n / 32);
 }
 
 /** bf16 throughput over fp32 throughput for the same work (time ratio fp32 / bf16). */

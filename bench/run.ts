@@ -32,6 +32,7 @@ import { benchGemm, benchPrefill, benchDecode, benchTrain, releaseTraining, log,
 import { runTorch, torchEnv, torchMissing } from './torch.js';
 import { profiled, type KernelTimes } from './profile.js';
 import type { SectionContext } from './section.js';
+import { freshPeaks } from './train-memory.js';
 import { modelAt, modelMB, speedup, cpuSpeedup, bf16Machine, BF16_GOALS, TORCH_BF16_NOTE } from './precision.js';
 
 const CORE = ['gemm', 'train', 'prefill', 'decode'] as const;
@@ -174,6 +175,9 @@ async function main(): Promise<number> {
         Object.assign(train[key] as Json, { bf16: o16, bf16OverFp32: speedup(ours, o16), bf16OverFp32Cpu: cpuSpeedup(ours, o16),
           bf16MemoryOverFp32: +(o16.modelMB / ours.modelMB).toFixed(3), bf16PeakRssOverFp32: +(o16.peakRssMB! / ours.peakRssMB!).toFixed(3) });
         if (!checkpoint) { bf16Ratios.train = speedup(ours, o16); bf16CpuRatios.train = cpuSpeedup(ours, o16); }
+        const fresh = freshPeaks(B, T, checkpoint);
+        log(`  peak RSS in fresh processes: bf16 ${fresh.bf16} MB, fp32 ${fresh.fp32} MB`);
+        Object.assign(train[key] as Json, { peakRssFreshMB: fresh, bf16PeakRssFreshOverFp32: +(fresh.bf16 / fresh.fp32).toFixed(3) });
       }
     }
     sections.train = train;
@@ -233,6 +237,12 @@ async function main(): Promise<number> {
     out.bf16OverFp32Cpu = bf16CpuRatios;  // the same from CPU seconds: less disturbed by other jobs
     out.bf16Goals = Object.fromEntries(Object.entries(BF16_GOALS).filter(([k]) => k in bf16Ratios)
       .map(([k, goal]) => [k, { goal, ratio: bf16Ratios[k], met: (bf16Ratios[k] as number) >= goal }]));
+    const train = sections.train as Record<string, Json> | undefined;
+    if (train) {  // peak training memory at bf16 no higher than at fp32, each measured in a fresh process
+      const mem = Object.fromEntries(Object.entries(train).map(([k, v]) => [k, v.bf16PeakRssFreshOverFp32]));
+      (out.bf16Goals as Json).trainPeakMemory = { goal: '≤ 1.0 (bf16 / fp32, fresh processes)', ratio: mem,
+        met: Object.values(mem).every((r) => typeof r === 'number' && r <= 1) };
+    }
   }
   const ro = rolloutSummary(sections);
   if (ro) out.rollout = ro;
