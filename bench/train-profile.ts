@@ -1,0 +1,19 @@
+// Where training time goes: one forward + backward (the train section's step) at fp32 and at bf16, every kernel
+// call timed (bench/profile.ts). `node dist/bench/train-profile.js [B] [T] [0|1 checkpoint]`
+import { cpu } from '../src/tensor/cpu.js';
+import { benchModel } from './qwen.js';
+import { modelAt } from './precision.js';
+import { profiled } from './profile.js';
+import { benchTrain, releaseTraining } from './engine.js';
+
+const B = Number(process.argv[2] ?? 4), T = Number(process.argv[3] ?? 256), checkpoint = process.argv[4] !== '0';
+const base = benchModel(1, cpu());
+const out: Record<string, unknown> = {};
+for (const precision of ['fp32', 'bf16'] as const) {
+  const { be, prof } = profiled(cpu(precision));
+  const model = modelAt(base, be);
+  const r = benchTrain(model, B, T, checkpoint, () => prof.reset());
+  out[precision] = { seconds: +r.seconds.toFixed(2), kernels: prof.report() };
+  releaseTraining(model);
+}
+console.log(JSON.stringify(out, null, 1));
