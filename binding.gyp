@@ -9,6 +9,7 @@
         "native/cpu/transformer.cc",
         "native/cpu/loss.cc",
         "native/cpu/attention.cc",
+        "native/cpu/attention_backward.cc",
         "native/cpu/bf16.cc",
         "native/cpu/split.cc",
         "native/cpu/sample.cc",
