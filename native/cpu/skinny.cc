@@ -5,7 +5,9 @@
 // by every row of A (held in cache) with AVX-512: fp32 FMAs, or bf16 pairs summed into fp32 (vdpbf16ps).
 //
 // Every output is one dot product in a fixed order (16 lanes over K in steps, then a fixed lane tree), whatever
-// M, the row's place in A or the thread: a row's result does not depend on the batch it decodes in.
+// M, the row's place in A or the thread: within the row counts served here (up to 16 at fp32, 4 at bf16), a
+// row's result does not depend on the batch it decodes in.
+
 // GCC 12 warns inside its own extract intrinsics (their _mm256_undefined_* placeholder), not in this file
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -164,10 +166,7 @@ bool HasAvx512Bf16() {
   return yes;
 }
 
-}  // namespace
-
-namespace {
-bool enabled = true;
+bool enabled = true;  // set from the main thread only (the benchmark's switch)
 
 // Which products come here (docs/DESIGN.md "Few-row products"): A·Bᵀ with a weight-sized B (K·N ≥ 2^16: the
 // model's matrices, not a tiny model's) and few rows: fp32 up to 16, bf16 up to kSkinnyBf16MaxRows, beyond
