@@ -5,7 +5,7 @@
 // by every row of A (held in cache) with AVX-512: fp32 FMAs, or bf16 pairs summed into fp32 (vdpbf16ps).
 //
 // Every output is one dot product in a fixed order (16 lanes over K in steps, then a fixed lane tree), whatever
-// M, the row's place in A or the thread: within the row counts served here (up to 16 at fp32, 4 at bf16), a
+// M, the row's place in A or the thread: within the row counts served here (up to 16 at fp32, 6 at bf16), a
 // row's result does not depend on the batch it decodes in.
 
 // GCC 12 warns inside its own extract intrinsics (their _mm256_undefined_* placeholder), not in this file
@@ -171,7 +171,7 @@ bool enabled = true;  // set from the main thread only (the benchmark's switch)
 // Which products come here (docs/DESIGN.md "Few-row products"): A·Bᵀ with a weight-sized B (K·N ≥ 2^16: the
 // model's matrices, not a tiny model's) and few rows: fp32 up to 16, bf16 up to kSkinnyBf16MaxRows, beyond
 // which the matrix units' tiles fill and oneDNN is faster.
-constexpr int kSkinnyF32MaxRows = kMaxRows, kSkinnyBf16MaxRows = 4;
+constexpr int kSkinnyF32MaxRows = kMaxRows, kSkinnyBf16MaxRows = kRowsA;
 constexpr int64_t kSkinnyMinWeights = 1 << 16;
 bool Fits(int M, int N, int K, bool ta, bool tb, int maxRows) {
   return enabled && !ta && tb && M >= 1 && M <= maxRows && (int64_t)K * N >= kSkinnyMinWeights;
