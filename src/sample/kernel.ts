@@ -238,10 +238,13 @@ export interface TopLogprob { token: number; logprob: number }
  * The k most likely tokens of `row` with log softmax(row / T) over the full vocabulary (T = 1 when 0, as
  * drawToken reports log-probs), most likely first; ties in vocabulary order. For the server's logprobs.
  */
+let topScratch = new Float64Array(0);  // fillWeights' weights for topLogprobs, reused: it runs once per token
+
 export function topLogprobs(row: Float32Array, temperature: number, k: number): TopLogprob[] {
   const T = temperature > 0 ? temperature : 1, V = row.length;
   const mx = row[argmaxRow(row)]!;
-  const total = fillWeights(row, mx, T, new Float64Array(V));  // the normaliser drawToken's log-probs use
+  if (topScratch.length < V) topScratch = new Float64Array(V);
+  const total = fillWeights(row, mx, T, topScratch.subarray(0, V));  // the normaliser drawToken's log-probs use
   const best: number[] = [];  // ids of the best so far, sorted by decreasing logit (insertion, k is small)
   for (let i = 0; i < V && k > 0; i++) {
     if (best.length === k && row[i]! <= row[best[k - 1]!]!) continue;
