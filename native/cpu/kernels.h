@@ -32,11 +32,11 @@ struct TieLists {
 /** A split fp32 buffer (native/split.h): n hi and lo halves. Which tie a value holding the tie code stands for
  *  is a sparse list rather than a bit per value: `ties` holds the sorted indices (into the whole allocation; a
  *  view starts at index `base`) of the values whose difference is +0x8000. A value's low half is exactly
- *  0x8000 about once in 65,536 values, so the list is ~1/2,000 of the memory a bit per value took (62 MB for
- *  the 0.5B model's 494M weights). Writers put the +0x8000 ties they make into `found` (the caller then
- *  replaces the list's range with them); readers find a tie by binary search. Kernels work through the buffer
- *  in chunks of kSplitChunk values: a branch-free (vectorized) pass over the halves, then a scalar pass for
- *  the rare values holding the tie code. */
+ *  0x8000 about once in 65,536 values (half of those +0x8000), so the list takes ~1/4,000 of the memory a bit
+ *  per value took (62 MB for the 0.5B model's 494M weights). Writers put the +0x8000 ties they make into
+ *  `found` (the caller then replaces the list's range with them); readers find a tie by binary search.
+ *  Kernels work through the buffer in chunks of kSplitChunk values: a branch-free (vectorized) pass over the
+ *  halves, then a scalar pass for the rare values holding the tie code. */
 constexpr int64_t kSplitChunk = 1024;
 struct SplitRef {
   uint16_t* hi;
