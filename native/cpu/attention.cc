@@ -57,18 +57,12 @@ void PackKV(const Scratch& w, const KV* kb, const KV* vb, const float* km, int64
   }
 }
 
-// Rows r = ti·rep + (h − g·rep) of positions t0 + ti into RC-row panels, d-major (panel: D × RC), zero past M;
-// nr[r] = the keys row r may see (causal), 0 for padding rows.
+// The tile's query rows into RC-row panels (PackRows); nr[r] = the keys row r may see (causal), 0 for padding rows.
 void PackQ(const Scratch& w, const Attn& a, const Tiling& tl, int64_t b, int64_t g, int64_t t0, int64_t M,
            int64_t Mpt) {
-  const int64_t D = a.D, RC = tl.RC, rep = tl.rep, q0 = a.qStart[b] + t0;
-  for (int64_t r = 0; r < Mpt; r++) {
-    float* dst = w.qt + (r / RC) * D * RC + r % RC;
-    w.nr[r] = r < M ? (float)(q0 + r / rep + 1) : 0.f;
-    if (r >= M) { for (int64_t d = 0; d < D; d++) dst[d * RC] = 0.f; continue; }
-    const float* src = a.q + ((b * a.T + t0 + r / rep) * a.H + g * rep + r % rep) * D;
-    for (int64_t d = 0; d < D; d++) dst[d * RC] = src[d];
-  }
+  PackRows(w.qt, nullptr, a.q, a, tl, b, g, t0, M, Mpt);
+  const int64_t q0 = a.qStart[b] + t0;
+  for (int64_t r = 0; r < Mpt; r++) w.nr[r] = r < M ? (float)(q0 + r / tl.rep + 1) : 0.f;
 }
 
 // Softmax of each row over keys [0, nMax) of sᵀ, rows in vector lanes: row r sees key j < nr[r] with

@@ -34,19 +34,6 @@ struct BwdScratch {
   }
 };
 
-// The tile's rows of x (B,T,H,D) as RC-row panels (D × RC) and as rows (Dp columns), zero past M / D.
-void PackRows(float* panels, float* rows, const float* x, const Attn& a, const Tiling& tl, int64_t b, int64_t g,
-              int64_t t0, int64_t M, int64_t Mpt) {
-  const int64_t D = a.D, RC = tl.RC, rep = tl.rep, Dp = tl.Dp;
-  for (int64_t r = 0; r < Mpt; r++) {
-    float* pan = panels + (r / RC) * D * RC + r % RC;
-    float* row = rows + r * Dp;
-    const float* src = r < M ? x + ((b * a.T + t0 + r / rep) * a.H + g * rep + r % rep) * D : nullptr;
-    for (int64_t d = 0; d < D; d++) pan[d * RC] = row[d] = src ? src[d] : 0.f;
-    std::fill(row + D, row + Dp, 0.f);
-  }
-}
-
 // Per row: the keys it sees (0 for padding and for a row that saw none), its lse and rowsum(dO∘O).
 void RowStats(const BwdScratch& w, const float* dout, const float* out, const float* lse, const Attn& a,
               const Tiling& tl, int64_t b, int64_t g, int64_t t0, int64_t M, int64_t Mpt) {

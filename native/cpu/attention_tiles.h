@@ -116,6 +116,23 @@ inline void Scores(float* st, const float* qt, const float* zero, const float* k
   }
 }
 
+// The tile's rows of x (B,T,H,D) — row r is position t0 + r / rep, head g·rep + r % rep — as RC-row panels
+// (D × RC, the score kernel's operand) and, when `rows` is given, also as rows of Dp (the P·V kernel's); zero
+// past M and past D.
+inline void PackRows(float* panels, float* rows, const float* x, const Attn& a, const Tiling& tl, int64_t b,
+                     int64_t g, int64_t t0, int64_t M, int64_t Mpt) {
+  const int64_t D = a.D, RC = tl.RC, rep = tl.rep, Dp = tl.Dp;
+  for (int64_t r = 0; r < Mpt; r++) {
+    float* pan = panels + (r / RC) * D * RC + r % RC;
+    const float* src = r < M ? x + ((b * a.T + t0 + r / rep) * a.H + g * rep + r % rep) * D : nullptr;
+    for (int64_t d = 0; d < D; d++) pan[d * RC] = src ? src[d] : 0.f;
+    if (!rows) continue;
+    float* row = rows + r * Dp;
+    for (int64_t d = 0; d < D; d++) row[d] = src ? src[d] : 0.f;
+    std::fill(row + D, row + Dp, 0.f);
+  }
+}
+
 // The same for either panel width.
 inline void ScoresAt(int64_t RC, float* st, const float* qt, const float* zero, const float* kb, int64_t ldk,
                      int64_t nMax, int64_t q0, int64_t rep, int64_t M, int64_t Mpt, int64_t D, float scale) {
