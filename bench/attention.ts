@@ -1,11 +1,12 @@
 // The attention kernel alone, at the Qwen2.5-0.5B head shape (H=14 query heads, G=2 KV heads, D=64), with
 // an fp32 and a bf16 KV cache: a prefill (B rows of T queries from position 0) and a decode step (B rows of
 // one query after `ctx` cached positions). Best of reps; GFLOP/s counts 4·D per visible (query, key) pair
-// (q·k and p·v). `node dist/bench/attention.js [B] [T] [ctx]`
+// (q·k and p·v).
 import { cpu } from '../src/tensor/cpu.js';
 import type { Backend, Buf, DType } from '../src/tensor/backend.js';
+import { positional } from './profile.js';
 
-const B = Number(process.argv[2] ?? 4), T = Number(process.argv[3] ?? 256), ctx = Number(process.argv[4] ?? 512);
+const { B, T, ctx } = positional('node dist/bench/attention.js [B] [T] [ctx]', { B: 4, T: 256, ctx: 512 });
 const H = 14, G = 2, D = 64;
 
 function fill(be: Backend, n: number, dtype: DType, salt: number): Buf {

@@ -3,10 +3,10 @@
 import { cpu } from '../src/tensor/cpu.js';
 import { benchModel } from './qwen.js';
 import { modelAt } from './precision.js';
-import { profiled } from './profile.js';
+import { positional, profiled } from './profile.js';
 import { benchPrefill } from './engine.js';
 
-const B = Number(process.argv[2] ?? 4), T = Number(process.argv[3] ?? 256);
+const { B, T } = positional('node dist/bench/prefill-profile.js [B] [T]', { B: 4, T: 256 });
 const base = benchModel(1, cpu());
 const out: Record<string, unknown> = {};
 for (const precision of ['fp32', 'bf16'] as const) {

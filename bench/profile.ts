@@ -42,3 +42,27 @@ export function profiled(be: Backend): { be: Backend; prof: KernelTimes } {
     },
   };
 }
+
+/**
+ * Positional arguments of a profiling script: `spec` names each one with its default (a number, or the allowed
+ * words); a wrong one exits with the script's usage line instead of running with NaN.
+ */
+export function positional<T extends Record<string, number | readonly string[]>>(
+  usage: string, spec: T,
+): { [K in keyof T]: T[K] extends number ? number : T[K] extends readonly (infer W)[] ? W : never } {
+  const args = process.argv.slice(2), names = Object.keys(spec), out: Record<string, unknown> = {};
+  const fail = (why: string): never => { console.error(`${why}; usage: ${usage}`); process.exit(2); };
+  if (args.length > names.length) fail(`${args.length} arguments given, at most ${names.length} taken`);
+  names.forEach((name, i) => {
+    const want = spec[name]!, arg = args[i];
+    if (typeof want === 'number') {
+      const n = arg === undefined ? want : Number(arg);
+      if (!Number.isInteger(n) || n < 0) fail(`${name} must be a whole number, got "${arg}"`);
+      out[name] = n;
+    } else {
+      if (arg !== undefined && !want.includes(arg)) fail(`${name} must be one of ${want.join('|')}, got "${arg}"`);
+      out[name] = arg ?? want[0];
+    }
+  });
+  return out as never;
+}

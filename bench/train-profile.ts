@@ -3,10 +3,11 @@
 import { cpu } from '../src/tensor/cpu.js';
 import { benchModel } from './qwen.js';
 import { modelAt } from './precision.js';
-import { profiled } from './profile.js';
+import { positional, profiled } from './profile.js';
 import { benchTrain, releaseTraining } from './engine.js';
 
-const B = Number(process.argv[2] ?? 4), T = Number(process.argv[3] ?? 256), checkpoint = process.argv[4] !== '0';
+const args = positional('node dist/bench/train-profile.js [B] [T] [1|0 checkpoint]', { B: 4, T: 256, ckpt: ['1', '0'] as const });
+const { B, T } = args, checkpoint = args.ckpt === '1';
 const base = benchModel(1, cpu());
 const out: Record<string, unknown> = {};
 for (const precision of ['fp32', 'bf16'] as const) {

@@ -234,11 +234,12 @@ function inverseCdf(w: Float64Array, thr: number, mass: number, u: number): numb
 
 export interface TopLogprob { token: number; logprob: number }
 
+let topScratch = new Float64Array(0);  // fillWeights' weights for topLogprobs, reused: it runs once per token
+
 /**
  * The k most likely tokens of `row` with log softmax(row / T) over the full vocabulary (T = 1 when 0, as
  * drawToken reports log-probs), most likely first; ties in vocabulary order. For the server's logprobs.
  */
-let topScratch = new Float64Array(0);  // fillWeights' weights for topLogprobs, reused: it runs once per token
 
 export function topLogprobs(row: Float32Array, temperature: number, k: number): TopLogprob[] {
   const T = temperature > 0 ? temperature : 1, V = row.length;
