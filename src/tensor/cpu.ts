@@ -83,6 +83,9 @@ function loadNative(): Native {
   // libgomp reads its wait policy when loaded: passive workers stop OpenMP from spinning on the cores
   // that OpenBLAS's own threads need right after.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // ...but a worker asleep takes ~50-100 µs to wake, more than a decode step's small kernels run (a 128×896
+  // product at one row: 90 µs passive, 20-30 µs with this): spin ~30 µs first (GOMP counts ~100 spins/µs).
+  process.env.GOMP_SPINCOUNT ??= '3000';
   // The converse: after each GEMM, OpenBLAS's worker threads spin (sched_yield) for 2^28 cycles (~0.1 s)
   // before sleeping, competing for the cores with the OpenMP kernel that follows and with other processes
   // (measured: 60-100% of a core burnt while the main thread slept 20 ms after a GEMM; with 2^4 cycles,
@@ -99,9 +102,9 @@ export interface Bf16Support {
   library: string;
   /** the implementation oneDNN picks for a bf16 product, e.g. "brg:avx512_core_amx_bf16" */
   impl: string;
-  /** whether it runs on the CPU's matrix units (AMX): then bf16 is the fast choice */
-  matrixUnits: boolean;
-  /** why bf16 is not the fast choice here (empty when it is) */
+  /** whether bf16 products are faster than fp32 by the CPU's design (AMX tiles, or AVX512-BF16 on AMD Zen 4+) */
+  fast: boolean;
+  /** why bf16 is or is not the fast choice here */
   reason: string;
 }
 
