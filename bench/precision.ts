@@ -40,7 +40,7 @@ export const cpuSpeedup = (fp32: Measured, bf16: Measured): number => +(fp32.cpu
 /** What ran the bf16 products, for the JSON. */
 export function bf16Machine(): Json {
   const s = cpuBf16Support();
-  return { library: s.library, impl: s.impl, matrixUnits: s.matrixUnits, ...(s.reason ? { reason: s.reason } : {}) };
+  return { library: s.library, impl: s.impl, fast: s.fast, reason: s.reason };
 }
 
 /** Goals: bf16 over fp32 throughput. */

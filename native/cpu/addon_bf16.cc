@@ -58,7 +58,7 @@ Napi::Value Info_(const Info& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("library", r.library);
   o.Set("impl", r.impl);
-  o.Set("matrixUnits", r.matrixUnits);
+  o.Set("fast", r.fast);
   o.Set("reason", r.reason);
   return o;
 }

@@ -24,10 +24,10 @@ bool gemmF32Dnnl(float* C, const float* A, const float* B, int M, int N, int K, 
                  float alpha, float beta);
 
 /** What runs the bf16 products here: the library, the implementation it picks for a typical product, whether
- *  that uses the CPU's matrix units, and, when bf16 is not the fast choice, why (else empty). */
+ *  that is faster than fp32 by design of the CPU (`fast`), and why or why not. */
 struct Bf16Info {
   std::string library, impl, reason;
-  bool matrixUnits = false;
+  bool fast = false;
 };
 Bf16Info bf16Info();
 

@@ -26,8 +26,8 @@ const PRECISION_SETTINGS: readonly PrecisionSetting[] = ['auto', 'bf16', 'fp32']
 
 /** The `--precision` flag of the commands that run a model. */
 export const PRECISION_OPTION = { precision: { type: 'string', default: 'auto' } } as const;
-export const PRECISION_HELP = '  --precision auto|bf16|fp32  number format of matrix products (default auto: bf16 where the CPU has\n' +
-  '                      bf16 matrix units (AMX), else fp32; the choice is printed once)';
+export const PRECISION_HELP = '  --precision auto|bf16|fp32  number format of matrix products (default auto: bf16 where the CPU does\n' +
+  '                      bf16 faster: AMX, or AVX512-BF16 on AMD Zen 4+; else fp32; the choice is printed once)';
 
 /** A --precision value (or config field) checked; `where` names it in the error. */
 export function parsePrecision(value: string | undefined, where = '--precision'): PrecisionSetting {
@@ -36,11 +36,11 @@ export function parsePrecision(value: string | undefined, where = '--precision')
   throw new TtrlError(`${where}: unknown precision "${v}" (use ${PRECISION_SETTINGS.join(', ')})`);
 }
 
-/** The default precision of a device and why: bf16 on a CPU whose bf16 products run on matrix units. */
+/** The default precision of a device and why: bf16 on a CPU whose bf16 products are faster by design. */
 export function defaultPrecision(device: string): { precision: Precision; why: string } {
   if (device !== 'cpu') return { precision: 'fp32', why: `the default on ${device} (--precision bf16: cuBLAS bf16 products, not yet measured on a GPU)` };
   const s = cpuBf16Support();
-  return s.matrixUnits ? { precision: 'bf16', why: `${s.library} ${s.impl}` } : { precision: 'fp32', why: s.reason };
+  return s.fast ? { precision: 'bf16', why: `${s.library} ${s.impl}, ${s.reason}` } : { precision: 'fp32', why: s.reason };
 }
 
 let announced = false;
