@@ -26,7 +26,7 @@ export const ModelConfig = z.strictObject({
   chat_template: z.boolean().default(true).describe("send the question as one user message through the model's chat template [TTRL.md: Prompt]"),
   system_prompt: z.string().nullable().default(null).describe("system message; null = the template's default (Qwen2.5-Math adds its \\boxed{} instruction) [TTRL.md: Prompt]"),
   prompt_suffix: z.string().default('').describe('text appended to every question [ttrl; the TTRL data holds only the question]'),
-  precision: z.enum(['auto', 'bf16', 'fp32']).default('auto').describe('matrix products in bf16 (fp32 sums, fp32 master weights and optimizer) or fp32; auto = bf16 where the CPU has bf16 matrix units [ttrl; verl trains in bf16]'),
+  precision: z.enum(['auto', 'bf16', 'fp32']).default('auto').describe('matrix products in bf16 (fp32 sums, fp32 master weights and optimizer) or fp32; auto = bf16 where the CPU computes bf16 faster (AMX, or AVX512-BF16 on AMD) [ttrl; verl trains in bf16]'),
   lora: LoraConfig.nullable().default(null).describe('train a LoRA adapter on the frozen base instead of every weight; e.g. {r: 16, alpha: 32, target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]} [ttrl; PEFT names]'),
   enable_thinking: z.boolean().nullable().default(null).describe("Qwen3's thinking switch, passed to the chat template; null = the template's default (Qwen3: on) [ttrl; apply_chat_template's enable_thinking]"),
 });
