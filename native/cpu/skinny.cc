@@ -179,17 +179,22 @@ bool HasAvx512Bf16() {
 bool enabled = true;  // set from the main thread only (the benchmark's switch)
 
 // Which products come here (docs/DESIGN.md "Few-row products"): A·Bᵀ with a weight-sized B (K·N ≥ 2^16: the
-// model's matrices, not a tiny model's) and few rows: fp32 up to 16, bf16 up to kSkinnyBf16MaxRows, beyond
-// which the matrix units' tiles fill and oneDNN is faster.
-constexpr int kSkinnyF32MaxRows = kMaxRows, kSkinnyBf16MaxRows = kRowsA;
+// model's matrices, not a tiny model's) and few rows: fp32 up to 16; bf16 up to 6 where oneDNN has AMX tiles
+// (beyond, the tiles fill and it is faster), else up to 16 (oneDNN's AVX512-BF16 kernel on Zen 4, a decode step
+// of the 0.5B model: 1.2x slower at 8 and 12 rows, 0.9-1.1x at 16).
+constexpr int kSkinnyF32MaxRows = kMaxRows;
 constexpr int64_t kSkinnyMinWeights = 1 << 16;
+int Bf16MaxRows() {
+  static const int rows = !HasAvx512Bf16() ? 0 : __builtin_cpu_supports("amx-bf16") ? kRowsA : kMaxRows;
+  return rows;
+}
 bool Fits(int M, int N, int K, bool ta, bool tb, int maxRows) {
   return enabled && !ta && tb && M >= 1 && M <= maxRows && (int64_t)K * N >= kSkinnyMinWeights;
 }
 }  // namespace
 
 void setSkinny(bool on) { enabled = on; }
-SkinnySupport skinnySupport() { return {HasAvx512(), HasAvx512Bf16()}; }
+SkinnySupport skinnySupport() { return {HasAvx512() ? kSkinnyF32MaxRows : 0, Bf16MaxRows()}; }
 
 bool skinnyF32(float* C, const float* A, const float* B, int M, int N, int K, bool ta, bool tb, float alpha,
                float beta) {
@@ -200,7 +205,7 @@ bool skinnyF32(float* C, const float* A, const float* B, int M, int N, int K, bo
 
 bool skinnyBf16(float* C, const uint16_t* A, const uint16_t* B, int M, int N, int K, bool ta, bool tb, float alpha,
                 float beta) {
-  if (!Fits(M, N, K, ta, tb, kSkinnyBf16MaxRows) || !HasAvx512Bf16()) return false;
+  if (!Fits(M, N, K, ta, tb, Bf16MaxRows())) return false;
   Product<Bf16>(C, A, B, M, N, K, alpha, beta);
   return true;
 }

@@ -13,9 +13,10 @@ bool skinnyBf16(float* C, const uint16_t* A, const uint16_t* B, int M, int N, in
                 float alpha, float beta);
 /** On by default; off sends every product to the libraries (the benchmark's side-by-side comparison). */
 void setSkinny(bool on);
-/** Whether this CPU runs them: fp32 needs AVX-512 (F, BW, DQ, VL), bf16 also AVX512_BF16. */
+/** The most rows of A each serves on this CPU, 0 where it lacks the instructions: fp32 needs AVX-512 (F, BW, DQ,
+ *  VL), bf16 also AVX512_BF16. */
 struct SkinnySupport {
-  bool f32, bf16;
+  int f32, bf16;
 };
 SkinnySupport skinnySupport();
 

@@ -177,8 +177,8 @@ export class CpuBackend implements Backend {
   /** Whether products of a few rows use the addon's own kernels (native/cpu/skinny.cc; on by default) or the
    *  libraries': the benchmark's side-by-side switch. Process-wide, as the kernels' choice is. */
   useSkinnyProducts(on: boolean): void { this.nat.setSkinny!(on); }
-  /** Whether this CPU has the instructions those kernels need, at each precision. */
-  skinnyProducts(): { fp32: boolean; bf16: boolean } { return this.nat.skinnyInfo!() as { fp32: boolean; bf16: boolean }; }
+  /** The most rows of A those kernels take on this CPU at each precision; 0 where it lacks their instructions. */
+  skinnyProducts(): { fp32: number; bf16: number } { return this.nat.skinnyInfo!() as { fp32: number; bf16: number }; }
   /** An operand as float32: bf16 ones widened, split ones joined (only an fp32 backend handed those does this). */
   private f32(b: Buf): Float32Array { return b.dtype === 'f32' ? arr(b) : this.read(b); }
   addBias(y: Buf, bias: Buf, M: number, N: number): void { this.nat.addBias!(arr(y), arr(bias), M, N); }
