@@ -150,22 +150,37 @@ export function lmBatch(B: number, T: number, V: number): Batch {
  * loop after its first step). FLOPs: 3× the forward (backward = 2 matmuls per forward matmul), whether or
  * not checkpointing recomputes the layers' forward; `flops` is that model count.
  */
-export function benchTrain(model: Model, B: number, T: number, checkpoint: boolean, mark = (): void => {}): Measured & { timed: string; flops: number; loss: number } {
+export function benchTrain(model: Model, B: number, T: number, checkpoint: boolean, mark = (): void => {}, warm = true):
+    Measured & { timed: string; flops: number; loss: number; firstStepSeconds?: number } {
   const cfg = model.cfg, batch = lmBatch(B, T, cfg.vocabSize);
+  const step = (): { n: number; loss: number } => {
+    const st = model.forward(batch, { checkpoint });
+    const n = st.rows.length, dlp = new Float32Array(st.logprobs.length);
+    let loss = 0;
+    for (const m of st.rows) { loss -= st.logprobs[m]! / n; dlp[m] = -1 / n; }
+    model.backward(st, dlp);
+    return { n, loss };
+  };
   freshPeak();
   for (const p of model.params.values()) model.gradOf(p);
+  // A run's first step allocates and first-touches every activation buffer (page faults: 8× the time of a
+  // warm SiLU·mul with full activations); later steps reuse them. Timed: a later step; the first one reported.
+  let firstStepSeconds: number | undefined;
+  if (warm) {
+    const w0 = now();
+    step();
+    firstStepSeconds = now() - w0;
+  }
   model.zeroGrad();
   mark();
   const t0 = now(), c0 = cpuNow();
-  const st = model.forward(batch, { checkpoint });
-  const n = st.rows.length, dlp = new Float32Array(st.logprobs.length);
-  let loss = 0;
-  for (const m of st.rows) { loss -= st.logprobs[m]! / n; dlp[m] = -1 / n; }
-  model.backward(st, dlp);
+  const { n, loss } = step();
   const seconds = now() - t0, cpuSeconds = cpuNow() - c0;
   const flops = 3 * forwardFlops(cfg, B * T, n, causalPairs(B, T));
-  return { timed: `model.forward + model.backward of the mean NLL, ${B}x${T} tokens (${n} scored), checkpoint=${checkpoint}`,
-    flops, loss, seconds, cpuSeconds, gflops: flops / seconds / 1e9, tokensPerS: (B * T) / seconds, peakRssMB: rssMB() };
+  return { timed: `model.forward + model.backward of the mean NLL, ${B}x${T} tokens (${n} scored), checkpoint=${checkpoint}` +
+    (warm ? ', after one untimed step' : ', the first step'),
+    flops, loss, seconds, cpuSeconds, gflops: flops / seconds / 1e9, tokensPerS: (B * T) / seconds, peakRssMB: rssMB(),
+    ...(firstStepSeconds !== undefined ? { firstStepSeconds } : {}) };
 }
 
 /** Let go of a training step's memory (gradients and activations) before the next section. */

@@ -161,7 +161,7 @@ async function main(): Promise<number> {
       const model = getModel();
       log(`train ${B}x${T} checkpoint=${checkpoint}`);
       const ours = { ...benchTrain(model, B, T, checkpoint, () => prof?.reset()), ...kernels(), modelMB: modelMB(model) };
-      log(`  ttrl: ${ours.seconds.toFixed(2)} s, ${ours.gflops.toFixed(1)} GFLOP/s, loss ${ours.loss.toFixed(4)}, peak RSS ${ours.peakRssMB} MB`);
+      log(`  ttrl: ${ours.seconds.toFixed(2)} s (first step ${ours.firstStepSeconds?.toFixed(2)} s), ${ours.gflops.toFixed(1)} GFLOP/s, loss ${ours.loss.toFixed(4)}, peak RSS ${ours.peakRssMB} MB`);
       releaseTraining(model);
       const tr = torch(['--section', 'train', '--B', String(B), '--T', String(T), '--checkpoint', checkpoint ? '1' : '0']);
       const key = checkpoint ? 'checkpoint' : 'full';
@@ -170,9 +170,11 @@ async function main(): Promise<number> {
         const m16 = getModel16();
         log(`train bf16 ${B}x${T} checkpoint=${checkpoint}`);
         const o16 = { ...benchTrain(m16, B, T, checkpoint), modelMB: modelMB(m16) };
-        log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s, ${o16.gflops.toFixed(1)} GFLOP/s, loss ${o16.loss.toFixed(4)}, ${o16.modelMB} MB (fp32 ${ours.modelMB} MB), peak RSS ${o16.peakRssMB} MB (fp32 ${ours.peakRssMB} MB)`);
+        log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s (first step ${o16.firstStepSeconds?.toFixed(2)} s), ${o16.gflops.toFixed(1)} GFLOP/s, loss ${o16.loss.toFixed(4)}, ${o16.modelMB} MB (fp32 ${ours.modelMB} MB), peak RSS ${o16.peakRssMB} MB (fp32 ${ours.peakRssMB} MB)`);
         releaseTraining(m16);
+        const first = +(ours.firstStepSeconds! / o16.firstStepSeconds!).toFixed(3);  // the cold first steps' ratio
         Object.assign(train[key] as Json, { bf16: o16, bf16OverFp32: speedup(ours, o16), bf16OverFp32Cpu: cpuSpeedup(ours, o16),
+          bf16OverFp32FirstStep: first,
           bf16MemoryOverFp32: +(o16.modelMB / ours.modelMB).toFixed(3), bf16PeakRssOverFp32: +(o16.peakRssMB! / ours.peakRssMB!).toFixed(3) });
         if (!checkpoint) { bf16Ratios.train = speedup(ours, o16); bf16CpuRatios.train = cpuSpeedup(ours, o16); }
         const fresh = freshPeaks(B, T, checkpoint);
