@@ -46,4 +46,19 @@ export function bf16Machine(): Json {
 /** Goals: bf16 over fp32 throughput. */
 export const BF16_GOALS = { gemm: 4, prefill: 2.5, train: 2, decode: 1.5 };
 
-export const TORCH_BF16_NOTE = 'PyTorch bf16 autocast not compared: PyTorch 2.x cannot be installed on this machine (PyPI is unreachable)';
+/** Goals: ttrl bf16 over PyTorch bf16 autocast (throughput), where torch runs. */
+export const TORCH_BF16_GOALS = { prefill: 1, train: 1, decode: 1.5 };
+
+/** What the JSON says of the torch bf16 comparison: why not, or how torch ran. */
+export function torchBf16Note(whyNot: string | null): string {
+  return whyNot ? `PyTorch bf16 autocast not compared: ${whyNot}`
+    : 'PyTorch bf16 autocast (torch.autocast("cpu", bfloat16), bf16 KV cache) beside each section\'s bf16 run; ' +
+      'its version in torchBf16.torch (the goals name PyTorch 2.x; PyPI is unreachable here, Debian 12 ships 1.13)';
+}
+
+/** A section's torch bf16 run beside ttrl's bf16 run: the run and ttrl's throughput over it. */
+export function besideTorchBf16(o16: Measured, tr16: Json | null): Json {
+  if (!tr16) return {};
+  if (typeof tr16.seconds !== 'number') return { torchBf16: tr16 };
+  return { torchBf16: tr16, bf16OverTorchBf16: +(tr16.seconds / o16.seconds).toFixed(3) };
+}

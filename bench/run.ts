@@ -33,7 +33,8 @@ import { runTorch, torchEnv, torchMissing } from './torch.js';
 import { profiled, type KernelTimes } from './profile.js';
 import type { SectionContext } from './section.js';
 import { freshPeaks } from './train-memory.js';
-import { modelAt, modelMB, speedup, cpuSpeedup, bf16Machine, BF16_GOALS, TORCH_BF16_NOTE } from './precision.js';
+import { modelAt, modelMB, speedup, cpuSpeedup, bf16Machine, BF16_GOALS, TORCH_BF16_GOALS, torchBf16Note, besideTorchBf16 }
+  from './precision.js';
 
 const CORE = ['gemm', 'train', 'prefill', 'decode'] as const;
 const OPTIONAL: Record<string, [file: string, fn: string]> = {
@@ -101,6 +102,9 @@ async function main(): Promise<number> {
     log(`  torch: ${JSON.stringify(r)}`);
     return r;
   };
+  /** torch at bf16 autocast, only beside a bf16 run of ttrl. */
+  const torch16 = (args: string[]): Json | null => (values['no-bf16'] ? null : torch([...args, '--precision', 'bf16']));
+  const torchBf16Ratios: Json = {};
 
   const cfg = qwenConfig(), mp = matmulParams(cfg);
   const out: Json = {
@@ -112,7 +116,7 @@ async function main(): Promise<number> {
       : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY,
         OPENBLAS_THREAD_TIMEOUT: torchEnv(startEnv).OPENBLAS_THREAD_TIMEOUT },
     quick: Boolean(values.quick),
-    bf16: values['no-bf16'] ? { skipped: 'disabled with --no-bf16' } : { ...bf16Machine(), torch: TORCH_BF16_NOTE },
+    bf16: values['no-bf16'] ? { skipped: 'disabled with --no-bf16' } : { ...bf16Machine(), torch: torchBf16Note(torchWhyNot) },
     sections: {} as Json,
   };
   const be16 = values['no-bf16'] ? null : cpu('bf16');
@@ -134,7 +138,11 @@ async function main(): Promise<number> {
       log('gemm bf16');
       const g16 = benchGemm(be16, [{ name: 'square2048', M: 2048, N: 2048, K: 2048 }, { name: 'decode64x4864x896', M: 64, N: 4864, K: 896 }]);
       const r = { square2048: speedup(g.square2048!, g16.square2048!), decode64x4864x896: speedup(g.decode64x4864x896!, g16.decode64x4864x896!) };
-      Object.assign(sections.gemm as Json, { bf16: g16, bf16OverFp32: r, bf16OverFp32Cpu: { square2048: cpuSpeedup(g.square2048!, g16.square2048!) } });
+      const t16 = torch16(['--section', 'gemm', '--shapes', '2048x2048x2048,64x4864x896']);
+      const s16 = (t16?.shapes ?? {}) as Record<string, { seconds: number }>;
+      const g16t = (key: string, flops: number): Json => s16[key] ? { gflops: flops / s16[key]!.seconds / 1e9 } : {};
+      Object.assign(sections.gemm as Json, { bf16: g16, bf16OverFp32: r, bf16OverFp32Cpu: { square2048: cpuSpeedup(g.square2048!, g16.square2048!) },
+        ...(t16 ? { torchBf16: { square2048: g16t('2048x2048x2048', 2 * 2048 ** 3), decode64x4864x896: g16t('64x4864x896', 2 * 64 * 4864 * 896), raw: t16 } } : {}) });
       bf16Ratios.gemm = r.square2048;
       bf16CpuRatios.gemm = cpuSpeedup(g.square2048!, g16.square2048!);
     }
@@ -173,8 +181,10 @@ async function main(): Promise<number> {
         log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s (first step ${o16.firstStepSeconds?.toFixed(2)} s), ${o16.gflops.toFixed(1)} GFLOP/s, loss ${o16.loss.toFixed(4)}, ${o16.modelMB} MB (fp32 ${ours.modelMB} MB), peak RSS ${o16.peakRssMB} MB (fp32 ${ours.peakRssMB} MB)`);
         releaseTraining(m16);
         const first = +(ours.firstStepSeconds! / o16.firstStepSeconds!).toFixed(3);  // the cold first steps' ratio
+        const t16 = besideTorchBf16(o16, torch16(['--section', 'train', '--B', String(B), '--T', String(T), '--checkpoint', checkpoint ? '1' : '0']));
+        if (!checkpoint && t16.bf16OverTorchBf16 !== undefined) torchBf16Ratios.train = t16.bf16OverTorchBf16;
         Object.assign(train[key] as Json, { bf16: o16, bf16OverFp32: speedup(ours, o16), bf16OverFp32Cpu: cpuSpeedup(ours, o16),
-          bf16OverFp32FirstStep: first,
+          bf16OverFp32FirstStep: first, ...t16,
           bf16MemoryOverFp32: +(o16.modelMB / ours.modelMB).toFixed(3), bf16PeakRssOverFp32: +(o16.peakRssMB! / ours.peakRssMB!).toFixed(3) });
         if (!checkpoint) { bf16Ratios.train = speedup(ours, o16); bf16CpuRatios.train = cpuSpeedup(ours, o16); }
         const fresh = freshPeaks(B, T, checkpoint);
@@ -194,8 +204,10 @@ async function main(): Promise<number> {
       log(`prefill bf16 ${B}x${T}`);
       const o16 = benchPrefill(getModel16(), B, T, 2);
       log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s, ${o16.gflops.toFixed(1)} GFLOP/s`);
+      const t16 = besideTorchBf16(o16, torch16(['--section', 'prefill', '--B', String(B), '--T', String(T)]));
+      if (t16.bf16OverTorchBf16 !== undefined) torchBf16Ratios.prefill = t16.bf16OverTorchBf16;
       Object.assign(sections.prefill as Json, { bf16: o16, bf16OverFp32: (bf16Ratios.prefill = speedup(ours, o16)),
-        bf16OverFp32Cpu: (bf16CpuRatios.prefill = cpuSpeedup(ours, o16)) });
+        bf16OverFp32Cpu: (bf16CpuRatios.prefill = cpuSpeedup(ours, o16)), ...t16 });
     }
   }
   if (only.includes('decode')) {
@@ -211,8 +223,10 @@ async function main(): Promise<number> {
       m16.freeScratch();
       const o16 = benchDecode(m16, B, ctx, steps);
       log(`  ttrl bf16: ${o16.seconds.toFixed(2)} s, ${o16.tokensPerS!.toFixed(1)} tokens/s`);
+      const t16 = besideTorchBf16(o16, torch16(['--section', 'decode', '--B', String(B), '--ctx', String(ctx), '--steps', String(steps)]));
+      if (t16.bf16OverTorchBf16 !== undefined) torchBf16Ratios.decode = t16.bf16OverTorchBf16;
       Object.assign(sections.decode as Json, { bf16: o16, bf16OverFp32: (bf16Ratios.decode = speedup(ours, o16)),
-        bf16OverFp32Cpu: (bf16CpuRatios.decode = cpuSpeedup(ours, o16)) });
+        bf16OverFp32Cpu: (bf16CpuRatios.decode = cpuSpeedup(ours, o16)), ...t16 });
     }
   }
   for (const [name, [file, fn]] of Object.entries(OPTIONAL)) {
@@ -244,6 +258,11 @@ async function main(): Promise<number> {
       .filter(([k]) => k !== 'gemm').map(([k, r]) => [k, +((r as number) / g).toFixed(3)]));
     out.bf16Goals = Object.fromEntries(Object.entries(BF16_GOALS).filter(([k]) => k in bf16Ratios)
       .map(([k, goal]) => [k, { goal, ratio: bf16Ratios[k], met: (bf16Ratios[k] as number) >= goal }]));
+    for (const [k, goal] of Object.entries(TORCH_BF16_GOALS)) {
+      const r = torchBf16Ratios[k];
+      if (typeof r === 'number') (out.bf16Goals as Json)[`${k}OverTorchBf16`] = { goal, ratio: r, met: r >= goal };
+    }
+    if (Object.keys(torchBf16Ratios).length) out.bf16OverTorchBf16 = torchBf16Ratios;
     const train = sections.train as Record<string, Json> | undefined;
     if (train) {  // peak training memory at bf16 no higher than at fp32, each measured in a fresh process
       const mem = Object.fromEntries(Object.entries(train).map(([k, v]) => [k, v.bf16PeakRssFreshOverFp32]));

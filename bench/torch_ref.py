@@ -11,6 +11,7 @@ bench/run.ts runs one section per process and reads the JSON line printed on std
 Shapes: B=batch, T=tokens, S=key positions, C=hidden, H=heads, G=KV heads, D=head dim, F=MLP hidden, V=vocab.
 """
 import argparse
+import contextlib
 import json
 import resource
 import time
@@ -121,20 +122,29 @@ def bench_ids(n, V, salt):
     return torch.tensor([(i * 7919 + salt * 104729) % V for i in range(n)], dtype=torch.long)
 
 
-def new_caches(c, B, S):
+def new_caches(c, B, S, dtype=torch.float32):
     G, D = c["num_key_value_heads"], c["head_dim"]
-    return [(torch.zeros(B, G, S, D), torch.zeros(B, G, S, D)) for _ in range(c["num_hidden_layers"])]
+    return [(torch.zeros(B, G, S, D, dtype=dtype), torch.zeros(B, G, S, D, dtype=dtype)) for _ in range(c["num_hidden_layers"])]
+
+
+def compute(a):
+    """The precision of the timed work: fp32, or bf16 autocast (matrix products in bf16, as verl and vLLM run)."""
+    return torch.autocast("cpu", dtype=torch.bfloat16) if a.precision == "bf16" else contextlib.nullcontext()
+
+
+def cache_dtype(a):
+    return torch.bfloat16 if a.precision == "bf16" else torch.float32  # ttrl's bf16 KV cache likewise
 
 
 def run_prefill(model, c, a):
     B, T, rep = a.B, a.T, c["num_attention_heads"] // c["num_key_value_heads"]
-    with torch.no_grad():
+    with torch.no_grad(), compute(a):
         warm = bench_ids(B * 8, c["vocab_size"], 9).view(B, 8)
-        h = model(warm, torch.arange(8).expand(B, 8), causal_mask(8, rep), new_caches(c, B, 16), 0)
+        h = model(warm, torch.arange(8).expand(B, 8), causal_mask(8, rep), new_caches(c, B, 16, cache_dtype(a)), 0)
         model.head(h[:, -1])
         ids, best = bench_ids(B * T, c["vocab_size"], 1).view(B, T), None
         for _ in range(a.reps):  # best of reps, each on fresh caches (as bench/engine.ts)
-            caches = new_caches(c, B, T)
+            caches = new_caches(c, B, T, cache_dtype(a))
             with Timer() as t:
                 h = model(ids, torch.arange(T).expand(B, T), causal_mask(T, rep), caches, 0)
                 model.head(h[:, -1])
@@ -145,8 +155,8 @@ def run_prefill(model, c, a):
 
 def run_decode(model, c, a):
     B, ctx, steps = a.B, a.ctx, a.steps
-    caches = new_caches(c, B, ctx + steps + 1)
-    with torch.no_grad():
+    caches = new_caches(c, B, ctx + steps + 1, cache_dtype(a))
+    with torch.no_grad(), compute(a):
         for k, v in caches:
             k.uniform_(-1, 1)
             v.uniform_(-1, 1)
@@ -170,9 +180,10 @@ def run_train(model, c, a):
         p.grad = torch.zeros_like(p)
 
     def step():
-        h = model(ids, torch.arange(T).expand(B, T), causal_mask(T, rep), ckpt=a.checkpoint)
-        logits = model.head(h[:, :-1].reshape(-1, C))
-        loss = F.cross_entropy(logits, ids[:, 1:].reshape(-1))
+        with compute(a):
+            h = model(ids, torch.arange(T).expand(B, T), causal_mask(T, rep), ckpt=a.checkpoint)
+            logits = model.head(h[:, :-1].reshape(-1, C))
+            loss = F.cross_entropy(logits, ids[:, 1:].reshape(-1))
         loss.backward()
         return loss
 
@@ -188,7 +199,8 @@ def run_gemm(a):
     out = {}
     for spec in a.shapes.split(","):
         M, N, K = (int(x) for x in spec.split("x"))
-        A, W, C = torch.randn(M, K), torch.randn(N, K), torch.empty(M, N)
+        dtype = torch.bfloat16 if a.precision == "bf16" else torch.float32
+        A, W, C = torch.randn(M, K, dtype=dtype), torch.randn(N, K, dtype=dtype), torch.empty(M, N, dtype=dtype)
         torch.mm(A, W.t(), out=C)
         best, total, r = float("inf"), 0.0, 0
         while r < 50 and (r < 3 or total < 1.0):
@@ -210,6 +222,7 @@ def main():
     ap.add_argument("--ctx", type=int, default=256)
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--checkpoint", type=int, default=0)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16: autocast, bf16 KV cache")
     ap.add_argument("--reps", type=int, default=2, help="prefill: best of this many runs")
     ap.add_argument("--shapes", default="2048x2048x2048", help="gemm MxNxK list, comma-separated")
     a = ap.parse_args()
@@ -229,6 +242,7 @@ def main():
         res = {"prefill": run_prefill, "decode": run_decode, "train": run_train}[a.section](model, c, a)
         res["init_seconds"] = init_s
     res["torch"] = torch.__version__
+    res["precision"] = a.precision
     res["threads"] = torch.get_num_threads()
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(res))
