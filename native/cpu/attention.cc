@@ -102,8 +102,8 @@ void Output(float* out, float* lse, const Scratch& w, const Attn& a, const Tilin
             int64_t t0, int64_t M, int64_t Mpt) {
   const int64_t D = a.D, Dp = tl.Dp, rep = tl.rep, q0 = a.qStart[b] + t0;
   for (int64_t j0 = 0; j0 < q0 + (M - 1) / rep + 1; j0 += kKeyChunk) {  // a chunk of P and V stays in L1
-    for (int64_t r0 = 0; r0 < M; r0 += kPvRows) {
-      const int64_t rows = std::min(kPvRows, M - r0);
+    for (int64_t r0 = 0, rows; r0 < M; r0 += rows) {
+      rows = PvBlockRows(M - r0);
       const int64_t j1 = std::min(j0 + kKeyChunk, q0 + (r0 + rows - 1) / rep + 1);
       if (j1 > j0) PvRows(rows, w.o + r0 * Dp, w.s + r0, Mpt, w.v, Dp, j0, j1);
     }

@@ -68,13 +68,15 @@ void Probabilities(const BwdScratch& w, const float* km, int64_t nMax, int64_t M
 }
 
 // acc(nMax keys × Dp) = xᵀ·rows: x key-major (nMax × Mpt) transposed into row-major first, then keys in
-// blocks of kPvRows; and added to the cache-shaped gradient g (masked keys get nothing).
+// blocks of PvBlockRows; and added to the cache-shaped gradient g (masked keys get nothing).
 void KeyGrad(float* g, int64_t stride, const BwdScratch& w, const float* xt, const float* rows, const float* km,
              int64_t nMax, int64_t M, int64_t Mpt, int64_t D, int64_t Dp) {
   for (int64_t r = 0; r < M; r++)
     for (int64_t j = 0; j < nMax; j++) w.tr[r * nMax + j] = xt[j * Mpt + r];
-  for (int64_t j0 = 0; j0 < nMax; j0 += kPvRows)
-    PvRows(std::min(kPvRows, nMax - j0), w.acc + j0 * Dp, w.tr + j0, nMax, rows, Dp, 0, M);
+  for (int64_t j0 = 0, n; j0 < nMax; j0 += n) {
+    n = PvBlockRows(nMax - j0);
+    PvRows(n, w.acc + j0 * Dp, w.tr + j0, nMax, rows, Dp, 0, M);
+  }
   for (int64_t j = 0; j < nMax; j++)
     if (km[j] != 0.f) AxpyN(g + j * stride, w.acc + j * Dp, 1.f, D);
 }
@@ -99,8 +101,10 @@ void BackwardTile(float* dq, float* dk, float* dv, const float* dout, const floa
   Probabilities(w, km, nMax, Mpt, a.scale);
   for (int64_t j0 = 0; j0 < nMax; j0 += kKeyChunk) {  // dQ = dS·K, a chunk of keys at a time (L1)
     const int64_t j1 = std::min(j0 + kKeyChunk, nMax);
-    for (int64_t r0 = 0; r0 < M; r0 += kPvRows)
-      PvRows(std::min(kPvRows, M - r0), w.o + r0 * Dp, w.dst + r0, Mpt, w.kp, Dp, j0, j1);
+    for (int64_t r0 = 0, n; r0 < M; r0 += n) {
+      n = PvBlockRows(M - r0);
+      PvRows(n, w.o + r0 * Dp, w.dst + r0, Mpt, w.kp, Dp, j0, j1);
+    }
   }
   for (int64_t r = 0; r < M; r++) {
     const int64_t t = t0 + r / rep, h = g * rep + r % rep;
