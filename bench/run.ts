@@ -114,6 +114,7 @@ async function main(): Promise<number> {
     flopsCounted: '2·(matmul weights)·tokens through the layers + 2·V·C per row given logits + 4·D·H·L per (query, visible key) pair; training = 3× forward (recomputation by checkpointing not counted)',
     torch: torchWhyNot ? { skipped: torchWhyNot }
       : { python: startEnv.TTRL_BENCH_PYTHON ?? '/usr/bin/python3', threads, OMP_WAIT_POLICY: torchEnv(startEnv).OMP_WAIT_POLICY,
+        GOMP_SPINCOUNT: torchEnv(startEnv).GOMP_SPINCOUNT,
         OPENBLAS_THREAD_TIMEOUT: torchEnv(startEnv).OPENBLAS_THREAD_TIMEOUT },
     quick: Boolean(values.quick),
     bf16: values['no-bf16'] ? { skipped: 'disabled with --no-bf16' } : { ...bf16Machine(), torch: torchBf16Note(torchWhyNot) },
