@@ -65,6 +65,15 @@ const QUICK: Shapes = { prefillB: 2, prefillT: 64, decodeB: 8, decodeCtx: 64, de
 type Json = Record<string, unknown>;
 
 /** Adds gflops / tokens/s to torch's seconds (FLOPs counted once, on the ttrl side) and the ratio. */
+const TORCH_GEMM_SHAPES = '2048x2048x2048,64x4864x896';
+/** torch_ref.py's gemm result as GFLOP/s under the section's shape names (null when torch did not run). */
+function torchGemm(tr: Json | null): Json | null {
+  if (!tr) return null;
+  const ts = (tr.shapes ?? {}) as Record<string, { seconds: number }>;
+  const at = (key: string, flops: number): Json => ts[key] ? { gflops: flops / ts[key]!.seconds / 1e9 } : {};
+  return { square2048: at('2048x2048x2048', 2 * 2048 ** 3), decode64x4864x896: at('64x4864x896', 2 * 64 * 4864 * 896), raw: tr };
+}
+
 function compare(ours: Measured & { flops: number }, torch: Json | null, tokens: number, goal?: number): Json {
   if (!torch) return { ttrl: ours };
   if (typeof torch.seconds !== 'number') return { ttrl: ours, torch };
@@ -127,23 +136,19 @@ async function main(): Promise<number> {
   if (only.includes('gemm')) {
     log('gemm');
     const g = benchGemm(be, [{ name: 'square2048', M: 2048, N: 2048, K: 2048 }, { name: 'decode64x4864x896', M: 64, N: 4864, K: 896 }]);
-    const tr = torch(['--section', 'gemm', '--shapes', '2048x2048x2048,64x4864x896']);
-    const ts = (tr?.shapes ?? {}) as Record<string, { seconds: number }>;
-    const tg = (key: string, flops: number): Json => ts[key] ? { gflops: flops / ts[key]!.seconds / 1e9 } : {};
+    const tr = torch(['--section', 'gemm', '--shapes', TORCH_GEMM_SHAPES]);
     sections.gemm = {
       ttrl: g,
-      torch: tr ? { square2048: tg('2048x2048x2048', 2 * 2048 ** 3), decode64x4864x896: tg('64x4864x896', 2 * 64 * 4864 * 896), raw: tr } : null,
+      torch: torchGemm(tr),
       peakGflops: Math.max(...Object.values(g).map((m) => m.gflops)),
     };
     if (be16) {
       log('gemm bf16');
       const g16 = benchGemm(be16, [{ name: 'square2048', M: 2048, N: 2048, K: 2048 }, { name: 'decode64x4864x896', M: 64, N: 4864, K: 896 }]);
       const r = { square2048: speedup(g.square2048!, g16.square2048!), decode64x4864x896: speedup(g.decode64x4864x896!, g16.decode64x4864x896!) };
-      const t16 = torch16(['--section', 'gemm', '--shapes', '2048x2048x2048,64x4864x896']);
-      const s16 = (t16?.shapes ?? {}) as Record<string, { seconds: number }>;
-      const g16t = (key: string, flops: number): Json => s16[key] ? { gflops: flops / s16[key]!.seconds / 1e9 } : {};
+      const t16 = torchGemm(torch16(['--section', 'gemm', '--shapes', TORCH_GEMM_SHAPES]));
       Object.assign(sections.gemm as Json, { bf16: g16, bf16OverFp32: r, bf16OverFp32Cpu: { square2048: cpuSpeedup(g.square2048!, g16.square2048!) },
-        ...(t16 ? { torchBf16: { square2048: g16t('2048x2048x2048', 2 * 2048 ** 3), decode64x4864x896: g16t('64x4864x896', 2 * 64 * 4864 * 896), raw: t16 } } : {}) });
+        ...(t16 ? { torchBf16: t16 } : {}) });
       bf16Ratios.gemm = r.square2048;
       bf16CpuRatios.gemm = cpuSpeedup(g.square2048!, g16.square2048!);
     }

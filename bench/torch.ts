@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { THREAD_ENV } from '../src/tensor/cpu.js';
 
 const PYTHON = process.env.TTRL_BENCH_PYTHON ?? '/usr/bin/python3';
 
@@ -30,15 +31,14 @@ export function torchMissing(): string | null {
 
 /**
  * The environment torch runs in: the one the bench started with, plus the thread settings the CPU backend
- * gives itself (src/tensor/cpu.ts) unless set, since torch here uses the same libgomp and OpenBLAS:
+ * gives itself (THREAD_ENV in src/tensor/cpu.ts) unless set, since torch here uses the same libgomp and OpenBLAS:
  * OMP_WAIT_POLICY=PASSIVE with GOMP_SPINCOUNT=3000 (~30 µs of spinning first) and OPENBLAS_THREAD_TIMEOUT=4.
  * With libgomp's default (spin ~3 ms before sleeping) torch's OpenMP threads and OpenBLAS's threads fight over
  * the 2 cores: a 1×256 prefill took 27-33 s instead of 3.8 s on the benchmark machine, a comparison that
  * would flatter ttrl unfairly.
  */
 export function torchEnv(startEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...startEnv, OMP_WAIT_POLICY: startEnv.OMP_WAIT_POLICY ?? 'PASSIVE',
-    GOMP_SPINCOUNT: startEnv.GOMP_SPINCOUNT ?? '3000', OPENBLAS_THREAD_TIMEOUT: startEnv.OPENBLAS_THREAD_TIMEOUT ?? '4' };
+  return { ...THREAD_ENV, ...startEnv };
 }
 
 /** Runs one section of torch_ref.py in `env` and returns its JSON result (or { failed }). */

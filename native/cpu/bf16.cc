@@ -156,11 +156,11 @@ Bf16Info bf16Info() {
   // Decided by the CPU's design, never by a timing (the default precision must not depend on machine load). AMX
   // tiles do many times an FMA unit's bf16 work; AMD's Zen 4 and later run a 512-bit vdpbf16ps (32 multiply-adds)
   // at the rate of a 512-bit fp32 FMA (16): twice the work per cycle, measured 2.0x on 2048^3. Intel's AVX512-BF16
-  // without AMX measured ~0.55x fp32 through oneDNN (docs/DESIGN.md "bf16 on the CPU").
-  const bool amx = r.impl.find("amx") != std::string::npos;
+  // without AMX measured ~0.55x fp32 through oneDNN (docs/DESIGN.md "Precision", "An AMD Zen 4 host").
+  const bool usable = Fast(r.impl), amx = r.impl.find("amx") != std::string::npos;
   const bool amdBf16 = r.impl.find("avx512_core_bf16") != std::string::npos && __builtin_cpu_is("amd");
-  r.fast = Fast(r.impl) && (amx || amdBf16);
-  if (!Fast(r.impl)) r.reason = "oneDNN has no fast bf16 matmul on this CPU (it picks " + r.impl + ")";
+  r.fast = usable && (amx || amdBf16);
+  if (!usable) r.reason = "oneDNN has no fast bf16 matmul on this CPU (it picks " + r.impl + ")";
   else if (amx) r.reason = "AMX matrix units";
   else if (amdBf16) r.reason = "AVX512-BF16 on AMD: twice the multiply-adds of fp32 per cycle";
   else r.reason = "no AMX on this CPU: oneDNN picks " + r.impl + ", not faster than fp32";

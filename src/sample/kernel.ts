@@ -240,7 +240,6 @@ let topScratch = new Float64Array(0);  // fillWeights' weights for topLogprobs, 
  * The k most likely tokens of `row` with log softmax(row / T) over the full vocabulary (T = 1 when 0, as
  * drawToken reports log-probs), most likely first; ties in vocabulary order. For the server's logprobs.
  */
-
 export function topLogprobs(row: Float32Array, temperature: number, k: number): TopLogprob[] {
   const T = temperature > 0 ? temperature : 1, V = row.length;
   const mx = row[argmaxRow(row)]!;

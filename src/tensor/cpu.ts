@@ -77,20 +77,26 @@ function findAddon(): string {
   throw new TtrlError('native CPU backend not built (build/Release/ttrl_cpu.node missing): run `npm ci` or `npm run install` (needs libopenblas-dev: bash scripts/setup.sh)');
 }
 
+/**
+ * The thread settings the addon's libraries (libgomp, OpenBLAS) read when loaded, set unless the user has: why each,
+ * in loadNative. The benchmark gives PyTorch, which loads the same libraries, the same (bench/torch.ts).
+ */
+export const THREAD_ENV = { OMP_WAIT_POLICY: 'PASSIVE', GOMP_SPINCOUNT: '3000', OPENBLAS_THREAD_TIMEOUT: '4' } as const;
+
 let native: Native | null = null;
 function loadNative(): Native {
   if (native) return native;
   // libgomp reads its wait policy when loaded: passive workers stop OpenMP from spinning on the cores
   // that OpenBLAS's own threads need right after.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  process.env.OMP_WAIT_POLICY ??= THREAD_ENV.OMP_WAIT_POLICY;
   // ...but a worker asleep takes ~50-100 µs to wake, more than a decode step's small kernels run (a 128×896
   // product at one row: 90 µs passive, 20-30 µs with this): spin ~30 µs first (GOMP counts ~100 spins/µs).
-  process.env.GOMP_SPINCOUNT ??= '3000';
+  process.env.GOMP_SPINCOUNT ??= THREAD_ENV.GOMP_SPINCOUNT;
   // The converse: after each GEMM, OpenBLAS's worker threads spin (sched_yield) for 2^28 cycles (~0.1 s)
   // before sleeping, competing for the cores with the OpenMP kernel that follows and with other processes
   // (measured: 60-100% of a core burnt while the main thread slept 20 ms after a GEMM; with 2^4 cycles,
   // 0.5%). OpenBLAS reads this when loaded; waking its threads for the next GEMM costs microseconds.
-  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= THREAD_ENV.OPENBLAS_THREAD_TIMEOUT;
   const require = createRequire(import.meta.url);
   native = require(findAddon()) as Native;
   return native;

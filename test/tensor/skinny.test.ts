@@ -12,7 +12,6 @@ import assert from 'node:assert/strict';
 import * as ref from './reference.js';
 import { randn, f64, close, roundBf16 } from './helpers.js';
 import { CpuBackend, cpu } from '../../src/tensor/cpu.js';
-import type { Precision } from '../../src/tensor/backend.js';
 import { Rng } from '../../src/util/rng.js';
 
 const DOT = { atol: 1e-6, rtol: 4e-6 };
@@ -33,11 +32,11 @@ for (const precision of ['fp32', 'bf16'] as const) {
   // the rows the kernels serve here (bf16: 6 beside AMX, else 16); where they are absent the libraries compute
   // these products and the brute-force check still holds
   const support = be.skinnyProducts()[precision];
-  const ROWS = { [precision]: ROWS_UP_TO_16.filter((m) => m <= (support || 16)) } as Record<Precision, number[]>;
+  const rows = ROWS_UP_TO_16.filter((m) => m <= (support || 16));
 
-  test(`skinny ${precision}: A·Bᵀ of ${ROWS[precision].join('/')} rows = float64 brute force, alpha/beta, write-only C`, (t) => {
+  test(`skinny ${precision}: A·Bᵀ of ${rows.join('/')} rows = float64 brute force, alpha/beta, write-only C`, (t) => {
     const rng = new Rng(11);
-    for (const [N, K] of NK) for (const M of ROWS[precision]) for (const [alpha, beta] of [[1, 0], [0.7, -0.3]] as const) {
+    for (const [N, K] of NK) for (const M of rows) for (const [alpha, beta] of [[1, 0], [0.7, -0.3]] as const) {
       const A = randn(rng, M * K), B = randn(rng, N * K);
       const C0 = beta === 0 ? new Float32Array(M * N).fill(NaN) : randn(rng, M * N);
       const round = precision === 'bf16' ? roundBf16 : (x: Float32Array): Float32Array => x;
@@ -49,11 +48,11 @@ for (const precision of ['fp32', 'bf16'] as const) {
 
   test(`skinny ${precision}: every row's result is the same bits at any number of rows`, (t) => {
     if (!support) { t.skip(`this CPU lacks the AVX-512${precision === 'bf16' ? ' BF16' : ''} instructions: the libraries compute these products`); return; }
-    const rng = new Rng(12), most = Math.max(...ROWS[precision]);
+    const rng = new Rng(12), most = Math.max(...rows);
     for (const [N, K] of NK) {
       const A = randn(rng, most * K), B = randn(rng, N * K);
       const all = product(be, A, B, new Float32Array(most * N), most, N, K, 1, 0);
-      for (const M of ROWS[precision]) {
+      for (const M of rows) {
         for (const first of [0, most - M]) {  // the first M rows and the last M rows
           const part = product(be, A.subarray(first * K, (first + M) * K), B, new Float32Array(M * N), M, N, K, 1, 0);
           for (let i = 0; i < M * N; i++) {
